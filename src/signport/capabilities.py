@@ -1,0 +1,111 @@
+"""What a provider supports, and the check that refuses the rest before any request."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import attrs
+
+from .errors import UnsupportedFeature
+from .model import DraftUpdate, Envelope, SignerUpdate
+from .states import Delivery, DocumentKind, FieldType, SigningOrder, State
+
+#: Names accepted in ``ignore_unsupported`` (silently drop instead of raising).
+IGNORABLE = frozenset({"fields", "message", "sign_by", "sms"})
+
+
+@attrs.frozen(slots=True)
+class Capabilities:
+    """A provider's feature matrix (see docs/providers.md for every provider's values)."""
+
+    sequential_order: bool = False
+    parallel_order: bool = False
+    field_types: frozenset[FieldType] = frozenset()
+    sms_delivery: bool = False
+    sign_by: bool = False
+    message: bool = False
+    void_reason: bool = False
+    drafts: bool = False
+    update_draft: bool = False
+    update_signer: bool = False
+    delete_draft: bool = False
+    list_filters: frozenset[State] = frozenset()
+    download_kinds: frozenset[DocumentKind] = frozenset()
+    signing_urls: bool = False
+    webhooks: bool = False
+    webhook_verification: bool = False
+    duplicate: bool = False
+    simulated_signing: bool = False
+
+    def require(self, feature: str, *, provider: str | None = None) -> None:
+        """Raise ``UnsupportedFeature`` unless the boolean ``feature`` is on."""
+        if not getattr(self, feature):
+            raise UnsupportedFeature(f"{provider or 'this provider'} does not support {feature.replace('_', ' ')}",
+                                     feature=feature, provider=provider)
+
+    def require_download(self, kind: DocumentKind, *, provider: str | None = None) -> None:
+        """Raise ``UnsupportedFeature`` unless ``kind`` can be downloaded."""
+        if kind not in self.download_kinds:
+            raise UnsupportedFeature(f"{provider or 'this provider'} cannot download {kind.value} documents",
+                                     feature=f"download_{kind.value}", provider=provider)
+
+    def check_envelope(self, envelope: Envelope, *, provider: str | None = None,
+                       ignore: Collection[str] = ()) -> Envelope:
+        """Refuse what the provider lacks; returns the envelope with ignored features dropped."""
+        def refuse(feature: str, text: str) -> None:
+            raise UnsupportedFeature(f"{provider or 'this provider'} {text}", feature=feature, provider=provider)
+
+        if envelope.order is SigningOrder.SEQUENTIAL and not self.sequential_order:
+            refuse("sequential_order", "does not support sequential signing")
+        if envelope.order is SigningOrder.PARALLEL and not self.parallel_order:
+            refuse("parallel_order", "does not support parallel signing")
+        changes: dict[str, object] = {}
+        if envelope.fields:
+            unsupported = sorted({f.type.value for f in envelope.fields if f.type not in self.field_types})
+            if unsupported:
+                if "fields" in ignore:
+                    changes["fields"] = tuple(f for f in envelope.fields if f.type in self.field_types)
+                else:
+                    refuse("fields", f"does not support field types: {', '.join(unsupported)} "
+                           "(pass ignore_unsupported={'fields'} to send without them)")
+        if envelope.sign_by is not None and not self.sign_by:
+            if "sign_by" in ignore:
+                changes["sign_by"] = None
+            else:
+                refuse("sign_by", "does not support a sign-by date")
+        if envelope.message is not None and not self.message:
+            if "message" in ignore:
+                changes["message"] = None
+            else:
+                refuse("message", "does not support a message to signers")
+        if not self.sms_delivery and any(Delivery.SMS in s.delivery for s in envelope.signers):
+            if "sms" in ignore:
+                changes["signers"] = tuple(
+                    attrs.evolve(s, delivery=(s.delivery - {Delivery.SMS}) or {Delivery.EMAIL})
+                    for s in envelope.signers)
+            else:
+                refuse("sms_delivery", "does not support SMS delivery")
+        return attrs.evolve(envelope, **changes) if changes else envelope  # type: ignore[arg-type]
+
+    def check_draft_update(self, update: DraftUpdate, *, provider: str | None = None) -> None:
+        """Refuse a draft update the provider cannot carry out."""
+        self.require("update_draft", provider=provider)
+        if update.sign_by is not None:
+            self.require("sign_by", provider=provider)
+        if update.message is not None:
+            self.require("message", provider=provider)
+
+    def check_signer_update(self, update: SignerUpdate, *, provider: str | None = None) -> None:
+        """Refuse a contact change the provider cannot carry out."""
+        self.require("update_signer", provider=provider)
+        if update.delivery and Delivery.SMS in update.delivery:
+            self.require("sms_delivery", provider=provider)
+
+    def check_list_filter(self, states: Collection[State] | None, *, provider: str | None = None) -> None:
+        """Refuse list filters on states the provider cannot filter by."""
+        if states:
+            missing = sorted(s.value for s in states if s not in self.list_filters)
+            if missing:
+                raise UnsupportedFeature(
+                    f"{provider or 'this provider'} cannot filter by state: {', '.join(missing)}",
+                    feature="list_filters", provider=provider)

@@ -1,0 +1,640 @@
+"""The two drivers: ``Client`` (sync) and ``AsyncClient`` run the same provider flows.
+
+Everything that is not I/O (validation, capability checks, building the flow) lives in
+``_Operations`` and is shared; the drivers only send requests, stream downloads to
+disk and sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import time
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+import stamina
+
+from . import transport
+from .capabilities import IGNORABLE, Capabilities
+from .config import client_options, load_file, provider_name, resolve_settings
+from .errors import ConfigError, SignportError, TransportError, WaitTimeout
+from .model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
+from .provider import EXT_DELAY, EXT_SAVE_TO, EXT_SAVED, Flow, Page, Provider, SaveTarget
+from .registry import provider_class
+from .states import Delivery, DocumentKind, State
+from .validation import (
+    validate_draft_update,
+    validate_envelope,
+    validate_id,
+    validate_reason,
+    validate_signer_update,
+)
+
+T = TypeVar("T")
+Progress = Callable[[int, int | None], None]
+DEFAULT_TIMEOUT = 30.0
+
+
+class _Operations:
+    """Turns public calls into checked flows: validation and capability checks, no I/O."""
+
+    def __init__(self, provider: Provider, ignore_unsupported: Collection[str]) -> None:
+        unknown = set(ignore_unsupported) - IGNORABLE
+        if unknown:
+            raise ConfigError(f"ignore_unsupported: unknown feature(s) {', '.join(sorted(unknown))}; "
+                              f"known: {', '.join(sorted(IGNORABLE))}")
+        self.provider = provider
+        self.ignore = frozenset(ignore_unsupported)
+
+    @property
+    def caps(self) -> Capabilities:
+        return self.provider.capabilities
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    def create(self, envelope: Envelope, send: bool, extras: Mapping[str, Any] | None) -> Flow[Envelope]:
+        if not send:
+            self.caps.require("drafts", provider=self.name)
+        validate_envelope(envelope)
+        envelope = self.caps.check_envelope(envelope, provider=self.name, ignore=self.ignore)
+        self.provider.validate(envelope)
+        return self.provider.create(envelope, send=send, extras=dict(extras or {}))
+
+    def send_draft(self, envelope_id: str) -> Flow[Envelope]:
+        self.caps.require("drafts", provider=self.name)
+        return self.provider.send_draft(validate_id(envelope_id))
+
+    def get(self, envelope_id: str) -> Flow[Envelope]:
+        return self.provider.get(validate_id(envelope_id))
+
+    def states(self, states: Iterable[State] | State | None) -> frozenset[State] | None:
+        if states is None:
+            return None
+        chosen = frozenset([State(states)] if isinstance(states, State | str) else (State(s) for s in states))
+        self.caps.check_list_filter(chosen, provider=self.name)
+        return chosen or None
+
+    def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
+        return self.provider.list_page(states, cursor)
+
+    def update_draft(self, envelope_id: str, update: DraftUpdate,
+                     extras: Mapping[str, Any] | None) -> Flow[Envelope]:
+        validate_id(envelope_id)
+        self.caps.check_draft_update(update, provider=self.name)
+        validate_draft_update(update)
+        return self.provider.update_draft(envelope_id, update, dict(extras or {}))
+
+    def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
+        validate_id(envelope_id)
+        validate_id(signer_id, "signer_id")
+        self.caps.check_signer_update(update, provider=self.name)
+        validate_signer_update(update)
+        self.provider.validate_signer_update(update)
+        return self.provider.update_signer(envelope_id, signer_id, update)
+
+    def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
+        validate_id(envelope_id)
+        validate_reason(reason)
+        return self.provider.void(envelope_id, reason)
+
+    def delete_draft(self, envelope_id: str) -> Flow[None]:
+        self.caps.require("delete_draft", provider=self.name)
+        return self.provider.delete_draft(validate_id(envelope_id))
+
+    def download(self, envelope_id: str, to: str | Path, kind: DocumentKind | str) -> tuple[Flow[list[Path]], Path]:
+        kind = DocumentKind(kind)
+        self.caps.require_download(kind, provider=self.name)
+        folder = Path(to)
+        if folder.exists() and not folder.is_dir():
+            from .errors import ValidationError
+
+            raise ValidationError(f"not a folder: {folder}", path="to")
+        folder.mkdir(parents=True, exist_ok=True)
+        return self.provider.download(validate_id(envelope_id), kind, folder), folder
+
+    def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
+        self.caps.require("signing_urls", provider=self.name)
+        return self.provider.signing_url(validate_id(envelope_id), validate_id(signer_id, "signer_id"))
+
+    def duplicate(self, envelope_id: str, subject: str | None, void_original: bool,
+                  reason: str | None) -> Flow[Envelope]:
+        self.caps.require("duplicate", provider=self.name)
+        if subject is not None:
+            validate_draft_update(DraftUpdate(subject=subject))
+        validate_reason(reason)
+        return self.provider.duplicate(validate_id(envelope_id), subject=subject,
+                                       void_original=void_original, reason=reason)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
+        self.caps.require("webhooks", provider=self.name)
+        return self.provider.parse_webhook(headers, body)
+
+
+def _draft_update(subject: str | None, sign_by: datetime | None, message: str | None,
+                  add_signers: Iterable[Signer], remove_signers: Iterable[str],
+                  add_documents: Iterable[Document], remove_documents: Iterable[str]) -> DraftUpdate:
+    return DraftUpdate(subject=subject, sign_by=sign_by, message=message, add_signers=add_signers,
+                       remove_signers=remove_signers, add_documents=add_documents,
+                       remove_documents=remove_documents)
+
+
+class _WaitSchedule:
+    """Polling intervals for ``wait``: start at ``poll``, grow by half each time, capped."""
+
+    def __init__(self, timeout: float, poll: float) -> None:
+        if poll <= 0 or timeout < 0:
+            from .errors import ValidationError
+
+            raise ValidationError("poll must be > 0 and timeout >= 0", path="poll")
+        self.deadline = time.monotonic() + timeout
+        self.interval = poll
+        self.cap = max(poll, min(poll * 6, 60.0))
+
+    def next_sleep(self) -> float | None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        sleep = min(self.interval, remaining)
+        self.interval = min(self.interval * 1.5, self.cap)
+        return sleep
+
+
+def _mapped_transport_error(provider: str, error: httpx.TransportError) -> TransportError:
+    return TransportError(f"network failure: {type(error).__name__}", provider=provider)
+
+
+class _BaseClient:
+    """What both drivers hold: the provider, the operations, the retry policy."""
+
+    def __init__(self, provider: Provider, *, timeout: float | None = None, retries: int | None = None,
+                 ignore_unsupported: Collection[str] = ()) -> None:
+        self._provider = provider
+        self._ops = _Operations(provider, ignore_unsupported)
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        attempts = transport.RetryPolicy().attempts if retries is None else int(retries) + 1
+        self.retry = transport.RetryPolicy(attempts=max(1, attempts))
+
+    @property
+    def provider(self) -> Provider:
+        """The provider instance (e.g. ``client.provider.sign(...)`` on ``local``)."""
+        return self._provider
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the provider supports."""
+        return self._provider.capabilities
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} provider={self._provider.name!r}>"
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
+        """A webhook delivery -> neutral ``Event`` (pure; verification per provider)."""
+        return self._ops.parse_webhook(headers, body)
+
+    def _retry_context(self) -> Any:
+        return stamina.retry_context(
+            on=transport.backoff_hook(self.retry.wait_max),  # type: ignore[arg-type]
+            attempts=self.retry.attempts, timeout=self.retry.timeout,
+            wait_initial=self.retry.wait_initial, wait_max=self.retry.wait_max)
+
+    def _http_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout), "follow_redirects": False}
+        if self._provider.base_url is not None:
+            kwargs["base_url"] = self._provider.base_url
+        if self._provider.auth is not None:
+            kwargs["auth"] = self._provider.auth
+        return kwargs
+
+    @staticmethod
+    def _delay(request: httpx.Request) -> float:
+        delay = request.extensions.get(EXT_DELAY)
+        if not delay or stamina.is_testing():
+            return 0.0
+        return float(delay)
+
+    @staticmethod
+    def _finish(response: httpx.Response) -> None:
+        transport.log.debug("%s -> %s", transport.describe(response.request), response.status_code)
+
+
+class Client(_BaseClient):
+    """The synchronous client. Create it with ``signport.connect()``."""
+
+    def __init__(self, provider: Provider, *, http: httpx.Client | None = None,
+                 transport_: httpx.BaseTransport | None = None, **options: Any) -> None:
+        super().__init__(provider, **options)
+        self._own_http = http is None
+        if http is None and provider.uses_http:
+            http = httpx.Client(transport=transport_, **self._http_kwargs())
+        self._http = http
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection pool and the provider's resources."""
+        if self._http is not None and self._own_http:
+            self._http.close()
+        self._provider.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the driver -------------------------------------------------------------------------
+    def run(self, flow: Flow[T], progress: Progress | None = None) -> T:
+        """Drive ``flow`` to its result, sending each request it yields."""
+        try:
+            request = next(flow)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        while True:
+            try:
+                response = self._send(request, progress)
+            except SignportError as exc:
+                try:
+                    request = flow.throw(exc)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                continue
+            try:
+                request = flow.send(response)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+
+    def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
+        if self._http is None:
+            raise TransportError("this provider has no HTTP client", provider=self._provider.name)
+        if delay := self._delay(request):
+            time.sleep(delay)
+        target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
+        try:
+            for attempt in self._retry_context():
+                with attempt:
+                    return self._attempt(request, target, progress)
+        except transport.RetryableResponse as exc:
+            return exc.response
+        except transport.RetryableTransport as exc:
+            raise _mapped_transport_error(self._provider.name, exc.error) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, request: httpx.Request, target: SaveTarget | None,
+                 progress: Progress | None) -> httpx.Response:
+        assert self._http is not None
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                if target is not None and response.is_success:
+                    self._save(response, target, progress)
+                else:
+                    response.read()
+            finally:
+                response.close()
+        except httpx.TransportError as exc:
+            if transport.transport_retryable(request, exc):
+                raise transport.RetryableTransport(exc) from None
+            raise _mapped_transport_error(self._provider.name, exc) from None
+        self._finish(response)
+        decision = transport.retry_decision(request, response)
+        if decision is not False:
+            raise transport.RetryableResponse(response, None if decision is True else float(decision))
+        return response
+
+    @staticmethod
+    def _save(response: httpx.Response, target: SaveTarget, progress: Progress | None) -> None:
+        name = target.filename or transport.content_disposition_filename(response) or "document.pdf"
+        dest = transport.target_path(target.folder, name)
+        total = int(response.headers["content-length"]) if response.headers.get(
+            "content-length", "").isdigit() else None
+        done = 0
+        with transport.atomic_file(dest) as fh:
+            for chunk in response.iter_bytes(transport.CHUNK):
+                fh.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+        response.extensions[EXT_SAVED] = dest
+
+    # --- the public API ------------------------------------------------------------------------
+    def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+        """Create ``envelope`` and send it to its signers."""
+        return self.run(self._ops.create(envelope, True, extras))
+
+    def create_draft(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+        """Create ``envelope`` as a draft; nobody is notified."""
+        return self.run(self._ops.create(envelope, False, extras))
+
+    def send_draft(self, envelope_id: str) -> Envelope:
+        """Send a draft to its signers."""
+        return self.run(self._ops.send_draft(envelope_id))
+
+    def get(self, envelope_id: str) -> Envelope:
+        """Read one envelope."""
+        return self.run(self._ops.get(envelope_id))
+
+    def list(self, states: Iterable[State] | State | None = None) -> Iterator[Envelope]:
+        """Every envelope (optionally in ``states``), fetched lazily page by page."""
+        chosen = self._ops.states(states)
+        return self._iterate(chosen)
+
+    def _iterate(self, states: frozenset[State] | None) -> Iterator[Envelope]:
+        cursor: Any = None
+        while True:
+            page = self.run(self._ops.list_page(states, cursor))
+            yield from page.envelopes
+            if page.next is None:
+                return
+            cursor = page.next
+
+    def update_draft(self, envelope_id: str, *, subject: str | None = None, sign_by: datetime | None = None,
+                     message: str | None = None, add_signers: Iterable[Signer] = (),
+                     remove_signers: Iterable[str] = (), add_documents: Iterable[Document] = (),
+                     remove_documents: Iterable[str] = (), extras: Mapping[str, Any] | None = None) -> Envelope:
+        """Change a draft: subject, sign-by date, message, signers, documents."""
+        update = _draft_update(subject, sign_by, message, add_signers, remove_signers, add_documents,
+                               remove_documents)
+        return self.run(self._ops.update_draft(envelope_id, update, extras))
+
+    def update_signer(self, envelope_id: str, signer_id: str, *, email: str | None = None,
+                      phone: str | None = None, delivery: Iterable[Delivery] | None = None) -> Envelope:
+        """Change a signer's contact details on a live envelope."""
+        update = SignerUpdate(email=email, phone=phone, delivery=delivery)
+        return self.run(self._ops.update_signer(envelope_id, signer_id, update))
+
+    def void(self, envelope_id: str, reason: str | None = None) -> Envelope:
+        """Withdraw a sent envelope."""
+        return self.run(self._ops.void(envelope_id, reason))
+
+    def delete_draft(self, envelope_id: str) -> None:
+        """Delete a draft for good."""
+        self.run(self._ops.delete_draft(envelope_id))
+
+    def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
+             on_change: Callable[[Envelope], None] | None = None) -> Envelope:
+        """Poll until the envelope is completed, declined, voided or expired; returns it."""
+        schedule = _WaitSchedule(timeout, poll)
+        last: Envelope | None = None
+        while True:
+            envelope = self.get(envelope_id)
+            if on_change is not None and (last is None or _changed(last, envelope)):
+                on_change(envelope)
+            last = envelope
+            if envelope.is_terminal:
+                return envelope
+            sleep = schedule.next_sleep()
+            if sleep is None:
+                raise WaitTimeout(envelope)
+            time.sleep(sleep)
+
+    def download(self, envelope_id: str, to: str | Path, kind: DocumentKind | str = DocumentKind.EXECUTED,
+                 progress: Progress | None = None) -> builtins.list[Path]:
+        """Stream the documents of ``kind`` into the folder ``to``; returns the files written."""
+        flow, _ = self._ops.download(envelope_id, to, kind)
+        return self.run(flow, progress)
+
+    def signing_url(self, envelope_id: str, signer_id: str) -> str:
+        """A URL where that signer signs."""
+        return self.run(self._ops.signing_url(envelope_id, signer_id))
+
+    def duplicate(self, envelope_id: str, subject: str | None = None, void_original: bool = False,
+                  reason: str | None = None) -> Envelope:
+        """A new draft copied from an envelope (the original voided if ``void_original``)."""
+        return self.run(self._ops.duplicate(envelope_id, subject, void_original, reason))
+
+
+class AsyncClient(_BaseClient):
+    """The asynchronous client: the same methods as ``Client``, awaited. Create it with ``connect_async()``."""
+
+    def __init__(self, provider: Provider, *, http: httpx.AsyncClient | None = None,
+                 transport_: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
+        super().__init__(provider, **options)
+        self._own_http = http is None
+        if http is None and provider.uses_http:
+            http = httpx.AsyncClient(transport=transport_, **self._http_kwargs())
+        self._http = http
+
+    async def aclose(self) -> None:
+        """Close the connection pool and the provider's resources."""
+        if self._http is not None and self._own_http:
+            await self._http.aclose()
+        self._provider.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def run(self, flow: Flow[T], progress: Progress | None = None) -> T:
+        """Drive ``flow`` to its result, sending each request it yields."""
+        try:
+            request = next(flow)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        while True:
+            try:
+                response = await self._send(request, progress)
+            except SignportError as exc:
+                try:
+                    request = flow.throw(exc)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                continue
+            try:
+                request = flow.send(response)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+
+    async def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
+        if self._http is None:
+            raise TransportError("this provider has no HTTP client", provider=self._provider.name)
+        if delay := self._delay(request):
+            await asyncio.sleep(delay)
+        target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
+        try:
+            async for attempt in self._retry_context():
+                with attempt:
+                    return await self._attempt(request, target, progress)
+        except transport.RetryableResponse as exc:
+            return exc.response
+        except transport.RetryableTransport as exc:
+            raise _mapped_transport_error(self._provider.name, exc.error) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, request: httpx.Request, target: SaveTarget | None,
+                       progress: Progress | None) -> httpx.Response:
+        assert self._http is not None
+        try:
+            response = await self._http.send(request, stream=True)
+            try:
+                if target is not None and response.is_success:
+                    await self._save(response, target, progress)
+                else:
+                    await response.aread()
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            if transport.transport_retryable(request, exc):
+                raise transport.RetryableTransport(exc) from None
+            raise _mapped_transport_error(self._provider.name, exc) from None
+        self._finish(response)
+        decision = transport.retry_decision(request, response)
+        if decision is not False:
+            raise transport.RetryableResponse(response, None if decision is True else float(decision))
+        return response
+
+    @staticmethod
+    async def _save(response: httpx.Response, target: SaveTarget, progress: Progress | None) -> None:
+        name = target.filename or transport.content_disposition_filename(response) or "document.pdf"
+        dest = transport.target_path(target.folder, name)
+        total = int(response.headers["content-length"]) if response.headers.get(
+            "content-length", "").isdigit() else None
+        done = 0
+        # Chunks are written as they arrive; each write is small and local.
+        with transport.atomic_file(dest) as fh:
+            async for chunk in response.aiter_bytes(transport.CHUNK):
+                fh.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+        response.extensions[EXT_SAVED] = dest
+
+    async def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+        """Create ``envelope`` and send it to its signers."""
+        return await self.run(self._ops.create(envelope, True, extras))
+
+    async def create_draft(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+        """Create ``envelope`` as a draft; nobody is notified."""
+        return await self.run(self._ops.create(envelope, False, extras))
+
+    async def send_draft(self, envelope_id: str) -> Envelope:
+        """Send a draft to its signers."""
+        return await self.run(self._ops.send_draft(envelope_id))
+
+    async def get(self, envelope_id: str) -> Envelope:
+        """Read one envelope."""
+        return await self.run(self._ops.get(envelope_id))
+
+    def list(self, states: Iterable[State] | State | None = None) -> AsyncIterator[Envelope]:
+        """Every envelope (optionally in ``states``), fetched lazily page by page: ``async for``."""
+        chosen = self._ops.states(states)
+        return self._iterate(chosen)
+
+    async def _iterate(self, states: frozenset[State] | None) -> AsyncIterator[Envelope]:
+        cursor: Any = None
+        while True:
+            page = await self.run(self._ops.list_page(states, cursor))
+            for envelope in page.envelopes:
+                yield envelope
+            if page.next is None:
+                return
+            cursor = page.next
+
+    async def update_draft(self, envelope_id: str, *, subject: str | None = None,
+                           sign_by: datetime | None = None, message: str | None = None,
+                           add_signers: Iterable[Signer] = (), remove_signers: Iterable[str] = (),
+                           add_documents: Iterable[Document] = (), remove_documents: Iterable[str] = (),
+                           extras: Mapping[str, Any] | None = None) -> Envelope:
+        """Change a draft: subject, sign-by date, message, signers, documents."""
+        update = _draft_update(subject, sign_by, message, add_signers, remove_signers, add_documents,
+                               remove_documents)
+        return await self.run(self._ops.update_draft(envelope_id, update, extras))
+
+    async def update_signer(self, envelope_id: str, signer_id: str, *, email: str | None = None,
+                            phone: str | None = None, delivery: Iterable[Delivery] | None = None) -> Envelope:
+        """Change a signer's contact details on a live envelope."""
+        update = SignerUpdate(email=email, phone=phone, delivery=delivery)
+        return await self.run(self._ops.update_signer(envelope_id, signer_id, update))
+
+    async def void(self, envelope_id: str, reason: str | None = None) -> Envelope:
+        """Withdraw a sent envelope."""
+        return await self.run(self._ops.void(envelope_id, reason))
+
+    async def delete_draft(self, envelope_id: str) -> None:
+        """Delete a draft for good."""
+        await self.run(self._ops.delete_draft(envelope_id))
+
+    async def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
+                   on_change: Callable[[Envelope], None] | None = None) -> Envelope:
+        """Poll until the envelope is completed, declined, voided or expired; returns it."""
+        schedule = _WaitSchedule(timeout, poll)
+        last: Envelope | None = None
+        while True:
+            envelope = await self.get(envelope_id)
+            if on_change is not None and (last is None or _changed(last, envelope)):
+                on_change(envelope)
+            last = envelope
+            if envelope.is_terminal:
+                return envelope
+            sleep = schedule.next_sleep()
+            if sleep is None:
+                raise WaitTimeout(envelope)
+            await asyncio.sleep(sleep)
+
+    async def download(self, envelope_id: str, to: str | Path,
+                       kind: DocumentKind | str = DocumentKind.EXECUTED,
+                       progress: Progress | None = None) -> builtins.list[Path]:
+        """Stream the documents of ``kind`` into the folder ``to``; returns the files written."""
+        flow, _ = self._ops.download(envelope_id, to, kind)
+        return await self.run(flow, progress)
+
+    async def signing_url(self, envelope_id: str, signer_id: str) -> str:
+        """A URL where that signer signs."""
+        return await self.run(self._ops.signing_url(envelope_id, signer_id))
+
+    async def duplicate(self, envelope_id: str, subject: str | None = None, void_original: bool = False,
+                        reason: str | None = None) -> Envelope:
+        """A new draft copied from an envelope (the original voided if ``void_original``)."""
+        return await self.run(self._ops.duplicate(envelope_id, subject, void_original, reason))
+
+
+def _changed(a: Envelope, b: Envelope) -> bool:
+    return (a.state, a.native_state, [(s.state, s.native_state) for s in a.signers]) != (
+        b.state, b.native_state, [(s.state, s.native_state) for s in b.signers])
+
+
+def _build_provider(name: str | None, settings: Mapping[str, Any]) -> tuple[Provider, dict[str, Any]]:
+    file = load_file()
+    chosen = provider_name(name, file)
+    cls = provider_class(chosen)
+    options = client_options(file)
+    provider = cls(resolve_settings(chosen, cls.settings_class, settings, file))
+    return provider, options
+
+
+def _client_options(options: dict[str, Any], timeout: float | None, retries: int | None,
+                    ignore_unsupported: Collection[str] | None) -> dict[str, Any]:
+    if timeout is not None:
+        options["timeout"] = timeout
+    if retries is not None:
+        options["retries"] = retries
+    if ignore_unsupported is not None:
+        options["ignore_unsupported"] = ignore_unsupported
+    return options
+
+
+def connect(name: str | None = None, /, *, timeout: float | None = None, retries: int | None = None,
+            ignore_unsupported: Collection[str] | None = None, transport: httpx.BaseTransport | None = None,
+            http: httpx.Client | None = None, **settings: Any) -> Client:
+    """A ``Client`` for provider ``name`` (else from config; default ``local``) with ``settings``."""
+    provider, options = _build_provider(name, settings)
+    return Client(provider, http=http, transport_=transport,
+                  **_client_options(options, timeout, retries, ignore_unsupported))
+
+
+def connect_async(name: str | None = None, /, *, timeout: float | None = None, retries: int | None = None,
+                  ignore_unsupported: Collection[str] | None = None,
+                  transport: httpx.AsyncBaseTransport | None = None, http: httpx.AsyncClient | None = None,
+                  **settings: Any) -> AsyncClient:
+    """An ``AsyncClient`` for provider ``name``; use it with ``async with``."""
+    provider, options = _build_provider(name, settings)
+    return AsyncClient(provider, http=http, transport_=transport,
+                       **_client_options(options, timeout, retries, ignore_unsupported))

@@ -1,0 +1,132 @@
+"""One error hierarchy for every provider.
+
+Every error carries the provider's name, and where a vendor answered, the HTTP
+status, the vendor's error code and its message. Nothing secret goes in here:
+messages are built from vendor codes and user-visible values only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class SignportError(Exception):
+    """Base of every error signport raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        vendor_message: str | None = None,
+        raw: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.vendor_message = vendor_message
+        self.raw = raw
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        detail = [f"{k}={v}" for k, v in (("provider", self.provider), ("status", self.status),
+                                           ("code", self.code)) if v is not None]
+        if detail:
+            parts.append(f"({', '.join(detail)})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.message!r}, provider={self.provider!r}, "
+                f"status={self.status!r}, code={self.code!r})")
+
+
+class ValidationError(SignportError, ValueError):
+    """User input (or a vendor's validation) refused; ``path`` names the bad value."""
+
+    def __init__(self, message: str, *, path: str | None = None, errors: Sequence[tuple[str, str]] = (),
+                 **kwargs: Any) -> None:
+        text = f"{path}: {message}" if path else message
+        super().__init__(text, **kwargs)
+        self.path = path
+        self.reason = message
+        self.errors = list(errors) or ([(path, message)] if path else [])
+
+
+class ConfigError(SignportError):
+    """Configuration missing or wrong: an unknown provider, a missing setting, an unknown key."""
+
+
+class AuthError(SignportError):
+    """The vendor refused the credentials, or they expired."""
+
+
+class NotFound(SignportError):
+    """The envelope, signer or document does not exist (or is not visible to the caller)."""
+
+
+class InvalidState(SignportError):
+    """The operation is not allowed in the envelope's current state."""
+
+
+class RateLimited(SignportError):
+    """The vendor asked us to slow down; ``retry_after`` is in seconds when it said."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ProviderError(SignportError):
+    """The vendor failed or answered something signport cannot use."""
+
+
+class UnsupportedFeature(SignportError):
+    """The provider does not support what was asked; raised before any request."""
+
+    def __init__(self, message: str, *, feature: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.feature = feature
+
+
+class TransportError(SignportError):
+    """The network failed: connection refused, timeout, broken stream."""
+
+
+class PartialFailure(ProviderError):
+    """A multi-step remote flow failed halfway.
+
+    ``envelope_id`` and ``remote_ids`` name what was created remotely; ``cleaned_up``
+    says whether it was removed again. ``cause`` is the underlying error.
+    """
+
+    def __init__(self, message: str, *, envelope_id: str | None = None,
+                 remote_ids: Sequence[str] = (), cleaned_up: bool = False,
+                 cause: SignportError | None = None, **kwargs: Any) -> None:
+        if cause is not None:
+            kwargs.setdefault("provider", cause.provider)
+            kwargs.setdefault("status", cause.status)
+            kwargs.setdefault("code", cause.code)
+            kwargs.setdefault("vendor_message", cause.vendor_message)
+        super().__init__(message, **kwargs)
+        self.envelope_id = envelope_id
+        self.remote_ids = list(remote_ids)
+        self.cleaned_up = cleaned_up
+        self.cause = cause
+
+
+class WebhookVerificationError(AuthError):
+    """A webhook's signature did not verify."""
+
+
+class WaitTimeout(SignportError, TimeoutError):
+    """``wait`` ran out of time; ``envelope`` is the last state seen."""
+
+    def __init__(self, envelope: Any) -> None:
+        super().__init__(f"envelope {envelope.id} still {envelope.state.value} when the wait timed out",
+                         provider=envelope.provider)
+        self.envelope = envelope

@@ -1,0 +1,245 @@
+"""The neutral domain model: frozen attrs classes shared by every provider."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, BinaryIO
+
+import attrs
+
+from .errors import ValidationError
+from .states import (
+    Delivery,
+    EventKind,
+    FieldType,
+    SignerState,
+    SigningOrder,
+    State,
+    Verification,
+)
+
+PDF_MAGIC = b"%PDF-"
+#: How far into a file the PDF header may start (Acrobat tolerates junk before it).
+PDF_MAGIC_WINDOW = 1024
+
+RawPayload = Mapping[str, Any]
+
+
+def _freeze_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if value is None:
+        return MappingProxyType({})
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value))
+
+
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+def _deliveries(value: Iterable[Delivery | str] | Delivery | str) -> frozenset[Delivery]:
+    if isinstance(value, Delivery | str):
+        value = [value]
+    return frozenset(Delivery(v) for v in value)
+
+
+def _raw_field() -> Any:
+    return attrs.field(factory=lambda: MappingProxyType({}), converter=_freeze_raw, eq=False, repr=False)
+
+
+@attrs.frozen(slots=True)
+class Placement:
+    """Where a field sits: PDF points, pages 1-based, origin bottom-left of the page as a reader sees it."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@attrs.frozen(slots=True)
+class Document:
+    """A PDF to be signed, held in memory (``content``) or on disk (``path``, streamed when sent)."""
+
+    name: str
+    content: bytes | None = attrs.field(default=None, repr=False)
+    path: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
+    key: str | None = None
+    id: str | None = None
+    raw: RawPayload = _raw_field()
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], *, name: str | None = None,
+                  key: str | None = None) -> Document:
+        """A document read lazily from ``path``; refuses anything that is not a readable PDF file."""
+        p = Path(path)
+        if not p.exists():
+            raise ValidationError(f"no such file: {p}", path="path")
+        if not p.is_file():
+            raise ValidationError(f"not a regular file: {p}", path="path")
+        if p.stat().st_size == 0:
+            raise ValidationError(f"empty file: {p}", path="path")
+        with p.open("rb") as fh:
+            head = fh.read(PDF_MAGIC_WINDOW)
+        if PDF_MAGIC not in head:
+            raise ValidationError(f"not a PDF (no %PDF- header): {p}", path="path")
+        return cls(name=name or p.name, path=p, key=key)
+
+    @property
+    def size(self) -> int | None:
+        """Size in bytes, when the content is known locally."""
+        if self.content is not None:
+            return len(self.content)
+        if self.path is not None:
+            return self.path.stat().st_size
+        return None
+
+    @property
+    def has_content(self) -> bool:
+        """True when the bytes are available locally (in memory or on disk)."""
+        return self.content is not None or self.path is not None
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """A binary file object over the content, without reading a file on disk into memory."""
+        if self.path is not None:
+            with self.path.open("rb") as fh:
+                yield fh
+        elif self.content is not None:
+            yield io.BytesIO(self.content)
+        else:
+            raise ValidationError("document has no content", path="content")
+
+    def head(self, size: int = PDF_MAGIC_WINDOW) -> bytes:
+        """The first ``size`` bytes."""
+        with self.open() as fh:
+            return fh.read(size)
+
+
+@attrs.frozen(slots=True)
+class Signer:
+    """A person who signs. ``key`` lets fields refer to the signer by name instead of index."""
+
+    first_name: str
+    last_name: str
+    email: str | None = None
+    phone: str | None = None
+    key: str | None = None
+    delivery: frozenset[Delivery] = attrs.field(
+        factory=lambda: frozenset({Delivery.EMAIL}), converter=_deliveries
+    )
+    language: str | None = None
+    id: str | None = None
+    state: SignerState = SignerState.PENDING
+    native_state: str | None = None
+    order: int | None = None
+    signed_at: datetime | None = None
+    declined_at: datetime | None = None
+    decline_reason: str | None = None
+    signing_url: str | None = attrs.field(default=None, repr=False)
+    raw: RawPayload = _raw_field()
+
+    @property
+    def name(self) -> str:
+        """First and last name joined."""
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+@attrs.frozen(slots=True)
+class Field:
+    """A field a signer fills: ``signer`` and ``document`` are an index or a ``key``."""
+
+    type: FieldType = attrs.field(converter=FieldType)
+    signer: int | str
+    placement: Placement
+    document: int | str = 0
+    required: bool = True
+    id: str | None = None
+    raw: RawPayload = _raw_field()
+
+
+@attrs.frozen(slots=True)
+class Envelope:
+    """Documents, signers and fields sent together for signature."""
+
+    subject: str
+    documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_tuple)
+    signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_tuple)
+    fields: tuple[Field, ...] = attrs.field(factory=tuple, converter=_tuple)
+    order: SigningOrder = attrs.field(default=SigningOrder.PARALLEL, converter=SigningOrder)
+    sign_by: datetime | None = None
+    message: str | None = None
+    id: str | None = None
+    state: State = State.DRAFT
+    native_state: str | None = None
+    provider: str | None = None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    void_reason: str | None = None
+    raw: RawPayload = _raw_field()
+
+    def signer(self, ref: str | int) -> Signer:
+        """The signer with this id, key or index."""
+        if isinstance(ref, int):
+            return self.signers[ref]
+        for s in self.signers:
+            if ref in (s.id, s.key):
+                return s
+        raise KeyError(ref)
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the envelope is completed, declined, voided or expired."""
+        return self.state.is_terminal
+
+
+@attrs.frozen(slots=True)
+class Event:
+    """A webhook notification in neutral form; ``raw`` is the vendor's payload."""
+
+    kind: EventKind
+    envelope_id: str | None
+    signer_id: str | None = None
+    document_id: str | None = None
+    occurred_at: datetime | None = None
+    id: str | None = None
+    native_kind: str | None = None
+    provider: str | None = None
+    verification: Verification = Verification.NOT_CONFIGURED
+    raw: RawPayload = _raw_field()
+
+    @property
+    def verified(self) -> bool:
+        """True when the signature was checked and matched."""
+        return self.verification is Verification.VERIFIED
+
+
+@attrs.frozen(slots=True)
+class DraftUpdate:
+    """Changes to a draft; ``None`` leaves a value as it is."""
+
+    subject: str | None = None
+    sign_by: datetime | None = None
+    message: str | None = None
+    add_signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_tuple)
+    remove_signers: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    add_documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_tuple)
+    remove_documents: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+
+
+@attrs.frozen(slots=True)
+class SignerUpdate:
+    """A contact change for one signer; ``None`` leaves a value as it is."""
+
+    email: str | None = None
+    phone: str | None = None
+    delivery: frozenset[Delivery] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_deliveries)
+    )

@@ -1,0 +1,244 @@
+"""The provider contract: sans-I/O flows, and the helpers every plugin shares.
+
+A provider operation is a generator that yields ``httpx.Request`` objects and
+receives ``httpx.Response`` objects, like ``httpx.Auth.auth_flow``; its return
+value is the neutral result. The drivers in ``client.py`` do every bit of I/O.
+
+Requests may carry instructions for the driver in ``request.extensions``:
+
+* ``save_to(request, folder, filename)``: stream a 2xx body into ``folder``
+  (temp file + rename); the response comes back with ``saved_path(response)``.
+* ``delayed(request, seconds)``: wait before sending (polling, backoff).
+* ``idempotent(request)``: the request may be retried like a GET.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn, TypeVar
+
+import attrs
+import httpx
+
+from .capabilities import Capabilities
+from .errors import ProviderError, SignportError, UnsupportedFeature
+from .model import DraftUpdate, Envelope, Event, SignerUpdate
+from .states import DocumentKind, State
+
+T = TypeVar("T")
+
+#: A provider operation: yields requests, receives responses, returns a neutral result.
+Flow = Generator[httpx.Request, httpx.Response, T]
+
+EXT_SAVE_TO = "signport.save_to"
+EXT_SAVED = "signport.saved_path"
+EXT_DELAY = "signport.delay"
+EXT_IDEMPOTENT = "signport.idempotent"
+
+
+@attrs.frozen(slots=True)
+class SaveTarget:
+    """Where the driver streams a download: a folder and a suggested file name."""
+
+    folder: Path
+    filename: str | None = None
+
+
+def save_to(request: httpx.Request, folder: Path, filename: str | None = None) -> httpx.Request:
+    """Mark ``request`` as a download streamed to ``folder`` (``filename`` or the server's)."""
+    request.extensions[EXT_SAVE_TO] = SaveTarget(Path(folder), filename)
+    return request
+
+
+def saved_path(response: httpx.Response) -> Path:
+    """The file a ``save_to`` request was written to."""
+    path = response.extensions.get(EXT_SAVED)
+    if not isinstance(path, Path):
+        raise ProviderError("the response was not saved to disk")
+    return path
+
+
+def delayed(request: httpx.Request, seconds: float) -> httpx.Request:
+    """Ask the driver to wait ``seconds`` before sending ``request``."""
+    request.extensions[EXT_DELAY] = max(0.0, float(seconds))
+    return request
+
+
+def idempotent(request: httpx.Request) -> httpx.Request:
+    """Mark a POST that has no side effect (a search) as safe to retry."""
+    request.extensions[EXT_IDEMPOTENT] = True
+    return request
+
+
+def no_io(value: T) -> Flow[T]:
+    """A flow that sends nothing and returns ``value`` (for providers without HTTP)."""
+    return value
+    yield  # pragma: no cover
+
+
+def run_pure(flow: Flow[T]) -> T:
+    """Run a flow that must not send anything (used by the local provider and tests)."""
+    try:
+        request = next(flow)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    flow.close()
+    raise ProviderError(f"unexpected request in a pure flow: {request.method} {request.url}")
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The response body as JSON; an unreadable body is a ``ProviderError``."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProviderError(f"unreadable JSON from the vendor: {exc}", status=response.status_code) from exc
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@attrs.frozen(slots=True)
+class Page:
+    """One page of a listing; ``next`` is the provider's cursor for the following page, or ``None``."""
+
+    envelopes: tuple[Envelope, ...]
+    next: Any = None
+
+
+class Provider:
+    """Base class of every provider. Flows not overridden raise ``UnsupportedFeature``.
+
+    Subclasses set ``name``, ``capabilities`` and ``settings_class`` (an attrs class whose
+    fields are the provider's settings; ``metadata={"secret": True}`` marks secrets).
+    """
+
+    name: ClassVar[str] = "provider"
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    settings_class: ClassVar[type[Any]]
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    # --- what the drivers need -----------------------------------------------------------
+    @property
+    def base_url(self) -> str | None:
+        """Base URL for the HTTP client, or ``None`` for a provider without HTTP."""
+        return None
+
+    @property
+    def auth(self) -> httpx.Auth | None:
+        """An ``httpx.Auth`` the drivers attach to every request."""
+        return None
+
+    @property
+    def uses_http(self) -> bool:
+        """False for providers that never send a request (the drivers then open no pool)."""
+        return self.base_url is not None
+
+    def close(self) -> None:
+        """Release local resources (files, connections)."""
+
+    def unsupported(self, feature: str, text: str | None = None) -> NoReturn:
+        """Raise ``UnsupportedFeature`` for ``feature``."""
+        raise UnsupportedFeature(text or f"{self.name} does not support {feature.replace('_', ' ')}",
+                                 feature=feature, provider=self.name)
+
+    def validate(self, envelope: Envelope) -> None:
+        """Vendor-specific input rules, beyond the neutral ones; raise ``ValidationError``."""
+
+    def validate_signer_update(self, update: SignerUpdate) -> None:
+        """Vendor-specific rules for a contact change."""
+
+    def error(self, response: httpx.Response) -> SignportError:
+        """Map a non-2xx response to an error (plugins override to read their error body)."""
+        return ProviderError(f"unexpected HTTP {response.status_code}", provider=self.name,
+                             status=response.status_code)
+
+    def check(self, response: httpx.Response) -> httpx.Response:
+        """Return ``response`` if it is a success, else raise the mapped error."""
+        if response.is_success:
+            return response
+        raise self.error(response)
+
+    @classmethod
+    def login(cls, settings: Any, ask: Callable[[str], str], say: Callable[[str], None],
+              transport: httpx.BaseTransport | None = None) -> None:
+        """Interactive login for ``signport auth NAME`` (providers with user-delegated auth override it)."""
+        raise UnsupportedFeature(f"{cls.name} needs no login", feature="login", provider=cls.name)
+
+    # --- pure parsing ----------------------------------------------------------------------
+    def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:
+        """Vendor JSON -> neutral Envelope, no I/O."""
+        self.unsupported("parse_envelope")
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
+        """A webhook delivery -> neutral Event, no I/O."""
+        self.unsupported("webhooks", f"{self.name} does not document webhooks")
+
+    # --- flows -------------------------------------------------------------------------------
+    def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """Create the envelope as a draft, or send it at once when ``send``."""
+        self.unsupported("create")
+
+    def send_draft(self, envelope_id: str) -> Flow[Envelope]:
+        """Send a draft to its signers."""
+        self.unsupported("drafts")
+
+    def get(self, envelope_id: str) -> Flow[Envelope]:
+        """Read one envelope."""
+        self.unsupported("get")
+
+    def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
+        """One page of envelopes (``cursor`` is ``None`` for the first)."""
+        self.unsupported("list")
+
+    def update_draft(self, envelope_id: str, update: DraftUpdate, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """Change a draft."""
+        self.unsupported("update_draft")
+
+    def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
+        """Change a signer's contact details on a live envelope."""
+        self.unsupported("update_signer")
+
+    def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
+        """Withdraw a sent envelope."""
+        self.unsupported("void")
+
+    def delete_draft(self, envelope_id: str) -> Flow[None]:
+        """Delete a draft for good."""
+        self.unsupported("delete_draft")
+
+    def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
+        """Write the documents of ``kind`` into ``to``; returns the paths written."""
+        self.unsupported(f"download_{kind.value}")
+
+    def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
+        """A URL where that signer signs."""
+        self.unsupported("signing_urls")
+
+    def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
+                  reason: str | None) -> Flow[Envelope]:
+        """A new draft copied from an envelope, optionally voiding the original."""
+        self.unsupported("duplicate")

@@ -1,0 +1,155 @@
+"""What both drivers share: the retry policy, safe file names, atomic writes and log redaction."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+from typing import IO
+
+import attrs
+import httpx
+
+from .errors import ValidationError
+
+log = logging.getLogger("signport.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+#: Statuses worth another try on an idempotent request.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Exceptions that prove the request never reached the server, so any method may be retried.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+CHUNK = 64 * 1024
+
+
+@attrs.frozen(slots=True)
+class RetryPolicy:
+    """How the drivers retry: attempts in all, total time budget, and the backoff cap (seconds)."""
+
+    attempts: int = 4
+    timeout: float = 60.0
+    wait_initial: float = 0.5
+    wait_max: float = 10.0
+
+
+class RetryableResponse(Exception):
+    """Raised inside a retry attempt for a response worth another try."""
+
+    def __init__(self, response: httpx.Response, wait: float | None) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.wait = wait
+
+
+class RetryableTransport(Exception):
+    """Raised inside a retry attempt for a network failure worth another try."""
+
+    def __init__(self, error: httpx.TransportError) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+
+
+def is_idempotent(request: httpx.Request) -> bool:
+    """GET/HEAD/PUT/DELETE, or a request explicitly marked idempotent."""
+    from .provider import EXT_IDEMPOTENT
+
+    return request.method in IDEMPOTENT_METHODS or bool(request.extensions.get(EXT_IDEMPOTENT))
+
+
+def retry_decision(request: httpx.Request, response: httpx.Response) -> float | bool:
+    """False, True (default backoff) or a wait in seconds (from ``Retry-After``)."""
+    from .provider import retry_after
+
+    if response.status_code == 429 or (response.status_code in RETRY_STATUSES and is_idempotent(request)):
+        wait = retry_after(response)
+        return True if wait is None else wait
+    return False
+
+
+def transport_retryable(request: httpx.Request, error: httpx.TransportError) -> bool:
+    """A network failure may be retried if the request is idempotent or never left."""
+    return is_idempotent(request) or isinstance(error, NEVER_SENT)
+
+
+def backoff_hook(cap: float) -> object:
+    """The ``on=`` hook for stamina: retry our two marker exceptions, honouring Retry-After up to ``cap``."""
+    def hook(exc: Exception) -> bool | float:
+        if isinstance(exc, RetryableResponse):
+            return True if exc.wait is None else min(exc.wait, cap)
+        return isinstance(exc, RetryableTransport)
+    return hook
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def safe_filename(name: str | None, default: str = "document.pdf") -> str:
+    """A file name that cannot leave its folder: no separators, no traversal, no control characters."""
+    if not name:
+        return default
+    name = unicodedata.normalize("NFC", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    if not name or name in {".", ".."}:
+        return default
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:200]
+    return name
+
+
+def content_disposition_filename(response: httpx.Response) -> str | None:
+    """The file name a server suggests (RFC 6266 / RFC 5987 ``filename*`` understood)."""
+    value = response.headers.get("content-disposition")
+    if not value:
+        return None
+    msg = Message()
+    msg["content-disposition"] = value
+    name = msg.get_filename()
+    return str(name) if name else None
+
+
+def target_path(folder: Path, filename: str) -> Path:
+    """``folder/filename`` after sanitizing, guaranteed inside ``folder``."""
+    folder = folder.resolve()
+    dest = (folder / safe_filename(filename)).resolve()
+    if dest.parent != folder:
+        raise ValidationError(f"refusing to write outside {folder}", path="to")
+    return dest
+
+
+@contextlib.contextmanager
+def atomic_file(dest: Path) -> Iterator[IO[bytes]]:
+    """A temp file beside ``dest``, renamed onto it only if the block completes."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_copy(src: Path, folder: Path, filename: str) -> Path:
+    """Copy ``src`` into ``folder`` as ``filename`` (sanitized) through a temp file; returns the path."""
+    dest = target_path(folder, filename)
+    with src.open("rb") as fin, atomic_file(dest) as fout:
+        shutil.copyfileobj(fin, fout, CHUNK)
+    return dest
+
+
+def describe(request: httpx.Request) -> str:
+    """``METHOD /path`` for logs: no query string, no headers, so no secrets."""
+    return f"{request.method} {request.url.path}"
