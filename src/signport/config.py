@@ -112,7 +112,14 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return str(value)
+
+
 _settings_converter.register_structure_hook(bool, _structure_bool)
+_settings_converter.register_structure_hook(str, _structure_str)
 _settings_converter.register_structure_hook(Path, lambda v, _: Path(v).expanduser())
 _settings_converter.register_structure_hook_func(
     lambda t: t == frozenset[str], lambda v, _: frozenset(v.split(",") if isinstance(v, str) else v))

@@ -1,0 +1,497 @@
+"""Executed PDFs and audit trails, drawn with reportlab and merged with pypdf.
+
+Coordinates follow the neutral rule: PDF points, pages 1-based, origin at the
+bottom-left of the page *as a reader sees it* (after ``/Rotate``, inside the crop
+box). ``PageBox.matrix`` turns such a position into the page's own user space.
+
+Everything here is pure file work with no knowledge of the store, so validation
+code may use ``pdf_pages`` on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import attrs
+import pypdf
+from pypdf.generic import ContentStream, NameObject
+from signport.errors import ValidationError
+from signport.model import Document
+from signport.states import FieldType
+from signport.transport import atomic_file
+
+#: Fonts shipped inside reportlab (Bitstream Vera: free to embed), registered once per process.
+FONT_TEXT = "SignportVera"
+FONT_BOLD = "SignportVeraBold"
+FONT_SCRIPT = "SignportVeraBoldItalic"
+_FONT_FILES = {FONT_TEXT: "Vera.ttf", FONT_BOLD: "VeraBd.ttf", FONT_SCRIPT: "VeraBI.ttf"}
+_fonts_lock = threading.Lock()
+_fonts_ready = False
+
+INK = (0.05, 0.16, 0.52)
+GREY = (0.35, 0.35, 0.35)
+#: How much a placement may stick out of the page (rounding in callers' arithmetic).
+TOLERANCE = 0.5
+
+Source = str | os.PathLike[str] | bytes | BinaryIO | Document
+Matrix = tuple[float, float, float, float, float, float]
+
+
+# --- reading -----------------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class PageBox:
+    """One page as a reader sees it.
+
+    ``width``/``height``: visible size in points (crop box, after rotation);
+    ``rotation``: the page's ``/Rotate`` normalized to 0, 90, 180 or 270;
+    ``left``/``bottom``: the crop box's lower-left corner in the page's user space.
+    """
+
+    number: int
+    width: float
+    height: float
+    rotation: int = 0
+    left: float = 0.0
+    bottom: float = 0.0
+
+    @property
+    def matrix(self) -> Matrix:
+        """The PDF matrix ``(a, b, c, d, e, f)`` mapping visible coordinates to user space."""
+        # Unrotated crop box size: visible width/height swap on quarter turns.
+        w, h = (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
+        left, bottom = self.left, self.bottom
+        if self.rotation == 90:   # shown turned clockwise: visible (x, y) -> user (w - y, x)
+            return (0.0, 1.0, -1.0, 0.0, left + w, bottom)
+        if self.rotation == 180:  # visible (x, y) -> user (w - x, h - y)
+            return (-1.0, 0.0, 0.0, -1.0, left + w, bottom + h)
+        if self.rotation == 270:  # visible (x, y) -> user (y, h - x)
+            return (0.0, -1.0, 1.0, 0.0, left, bottom + h)
+        return (1.0, 0.0, 0.0, 1.0, left, bottom)
+
+    def to_user(self, x: float, y: float) -> tuple[float, float]:
+        """A visible position in the page's user space."""
+        a, b, c, d, e, f = self.matrix
+        return (a * x + c * y + e, b * x + d * y + f)
+
+    def contains(self, x: float, y: float, width: float, height: float) -> bool:
+        """True if the rectangle lies on the visible page."""
+        return (x >= -TOLERANCE and y >= -TOLERANCE and x + width <= self.width + TOLERANCE
+                and y + height <= self.height + TOLERANCE)
+
+
+@contextlib.contextmanager
+def _open(source: Source) -> Iterator[IO[bytes]]:
+    if isinstance(source, Document):
+        with source.open() as fh:
+            yield fh
+    elif isinstance(source, bytes):
+        yield io.BytesIO(source)
+    elif isinstance(source, str | os.PathLike):
+        with Path(source).open("rb") as fh:
+            yield fh
+    else:
+        yield source
+
+
+def _page_box(number: int, page: pypdf.PageObject) -> PageBox:
+    media, crop = page.mediabox, page.cropbox
+    # The crop box is clipped to the media box (ISO 32000-1, 14.11.2).
+    left = max(float(crop.left), float(media.left))
+    bottom = max(float(crop.bottom), float(media.bottom))
+    right = min(float(crop.right), float(media.right))
+    top = min(float(crop.top), float(media.top))
+    if right <= left or top <= bottom:
+        left, bottom, right, top = (float(media.left), float(media.bottom),
+                                    float(media.right), float(media.top))
+    rotation = int(round(float(page.rotation or 0) / 90.0)) * 90 % 360
+    w, h = right - left, top - bottom
+    if rotation in (90, 270):
+        w, h = h, w
+    return PageBox(number=number, width=w, height=h, rotation=rotation, left=left, bottom=bottom)
+
+
+def _reader(fh: IO[bytes], path: str) -> pypdf.PdfReader:
+    reader = pypdf.PdfReader(fh, strict=False)
+    if reader.is_encrypted:
+        raise ValidationError("the PDF is encrypted (password-protected); remove the password first",
+                              path=path)
+    return reader
+
+
+def pdf_pages(source: Source, *, path: str = "document") -> list[PageBox]:
+    """Every page's visible box; refuses an encrypted, damaged or empty PDF with ``ValidationError``.
+
+    ``source`` is a path, bytes, a binary file object or a ``Document``; ``path`` names the value
+    in the error (e.g. ``"documents[0]"``).
+    """
+    try:
+        with _open(source) as fh:
+            reader = _reader(fh, path)
+            boxes = [_page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of error on damaged files
+        raise ValidationError(f"the PDF is damaged or unreadable ({type(exc).__name__}: {exc})",
+                              path=path) from None
+    if not boxes:
+        raise ValidationError("the PDF has no pages", path=path)
+    return boxes
+
+
+# --- what to draw ------------------------------------------------------------------------------
+@attrs.frozen(slots=True)
+class Stamp:
+    """One filled field: where (visible coordinates, 1-based page), what kind, and what to draw.
+
+    ``text`` is the main line (a name, initials, a date, a value); ``note`` an optional small
+    line under a signature (the signing time); ``checked`` is for checkboxes.
+    """
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    type: FieldType
+    text: str = ""
+    note: str | None = None
+    checked: bool = True
+
+
+@attrs.frozen(slots=True)
+class SignatureLine:
+    """A signer listed on an appended signature page (a signer without a field on the document)."""
+
+    name: str
+    email: str | None
+    signed_at: datetime
+
+
+@attrs.frozen(slots=True)
+class AuditDocument:
+    """A document as the audit trail lists it."""
+
+    name: str
+    id: str
+    pages: int
+    sha256: str
+    executed_sha256: str | None = None
+
+
+@attrs.frozen(slots=True)
+class AuditSigner:
+    """A signer as the audit trail lists it."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    status: str
+    signed_at: datetime | None = None
+    declined_at: datetime | None = None
+    decline_reason: str | None = None
+
+
+@attrs.frozen(slots=True)
+class AuditEntry:
+    """One line of the trail: when, what, who (name and contact), and any detail (a reason)."""
+
+    at: datetime
+    what: str
+    who: str | None = None
+    detail: str | None = None
+
+
+@attrs.frozen(slots=True)
+class AuditTrail:
+    """Everything an audit-trail PDF shows."""
+
+    envelope_id: str
+    subject: str
+    status: str
+    order: str
+    created_at: datetime
+    documents: Sequence[AuditDocument]
+    signers: Sequence[AuditSigner]
+    entries: Sequence[AuditEntry]
+    generated_at: datetime
+
+
+def timestamp(value: datetime) -> str:
+    """``2030-01-01 12:00:00 UTC``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def initials(name: str) -> str:
+    """``Ann Lee`` -> ``A.L.``."""
+    return "".join(f"{part[0].upper()}." for part in name.split() if part)
+
+
+# --- drawing -----------------------------------------------------------------------------------
+def _ensure_fonts() -> None:
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    with _fonts_lock:
+        if _fonts_ready:
+            return
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        for name, filename in _FONT_FILES.items():
+            pdfmetrics.registerFont(TTFont(name, filename))
+        _fonts_ready = True
+
+
+def _string_width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
+    return float(pdfmetrics.stringWidth(text, font, size))
+
+
+def _fit_size(text: str, font: str, width: float, height: float, largest: float) -> float:
+    """The largest font size (at most ``largest``) at which ``text`` fits the box."""
+    size = min(largest, height * 0.72)
+    natural = _string_width(text, font, 1.0)
+    if natural > 0:
+        size = min(size, width / natural)
+    return max(size, 3.0)
+
+
+def _draw_text_in(canvas: Any, text: str, font: str, x: float, y: float, width: float, height: float,
+                  *, largest: float, color: tuple[float, float, float] = INK) -> None:
+    if not text:
+        return
+    pad = min(2.0, width * 0.05)
+    size = _fit_size(text, font, width - 2 * pad, height, largest)
+    canvas.setFillColorRGB(*color)
+    canvas.setFont(font, size)
+    baseline = y + (height - size * 0.72) / 2.0
+    canvas.drawString(x + pad, baseline, text)
+
+
+def _draw_stamp(canvas: Any, stamp: Stamp) -> None:
+    x, y, w, h = stamp.x, stamp.y, stamp.width, stamp.height
+    canvas.saveState()
+    path = canvas.beginPath()
+    path.rect(x, y, w, h)
+    canvas.clipPath(path, stroke=0, fill=0)
+    if stamp.type is FieldType.CHECKBOX:
+        if stamp.checked:
+            side = min(w, h)
+            cx, cy = x + (w - side) / 2.0, y + (h - side) / 2.0
+            canvas.setStrokeColorRGB(*INK)
+            canvas.setLineWidth(max(0.8, side * 0.12))
+            tick = canvas.beginPath()
+            tick.moveTo(cx + side * 0.18, cy + side * 0.52)
+            tick.lineTo(cx + side * 0.42, cy + side * 0.24)
+            tick.lineTo(cx + side * 0.84, cy + side * 0.82)
+            canvas.drawPath(tick, stroke=1, fill=0)
+    elif stamp.type in (FieldType.SIGNATURE, FieldType.INITIALS):
+        note_h = 0.0
+        if stamp.note and h >= 24:
+            note_h = min(10.0, h * 0.28)
+            _draw_text_in(canvas, stamp.note, FONT_TEXT, x, y, w, note_h, largest=7, color=GREY)
+        _draw_text_in(canvas, stamp.text, FONT_SCRIPT, x, y + note_h, w, h - note_h, largest=40)
+        canvas.setStrokeColorRGB(*GREY)
+        canvas.setLineWidth(0.4)
+        canvas.line(x + 1, y + note_h + 0.8, x + w - 1, y + note_h + 0.8)
+    else:
+        _draw_text_in(canvas, stamp.text, FONT_TEXT, x, y, w, h, largest=14)
+    canvas.restoreState()
+
+
+def _overlay(boxes: Sequence[PageBox], by_page: dict[int, list[Stamp]]) -> pypdf.PdfReader:
+    """One overlay page per stamped page (in ``by_page`` order), already in each page's user space."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    _ensure_fonts()
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pageCompression=1, invariant=1)
+    for number, stamps in by_page.items():
+        box = boxes[number - 1]
+        raw_w, raw_h = (box.height, box.width) if box.rotation in (90, 270) else (box.width, box.height)
+        canvas.setPageSize((box.left + raw_w, box.bottom + raw_h))
+        canvas.transform(*box.matrix)
+        for stamp in stamps:
+            _draw_stamp(canvas, stamp)
+        canvas.showPage()
+    canvas.save()
+    buf.seek(0)
+    return pypdf.PdfReader(buf)
+
+
+def _signature_page(width: float, height: float, document_name: str,
+                    lines: Sequence[SignatureLine]) -> pypdf.PdfReader:
+    """Pages listing signers who have no field on a document, so their names are on it."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    _ensure_fonts()
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(width, height), pageCompression=1, invariant=1)
+    margin = min(56.0, width * 0.1)
+    usable = width - 2 * margin
+    row = 64.0
+    top = height - margin
+    y = top
+
+    def header() -> float:
+        canvas.setFillColorRGB(0, 0, 0)
+        _draw_text_in(canvas, "Signatures", FONT_BOLD, margin, top - 22, usable, 22, largest=16,
+                      color=(0, 0, 0))
+        _draw_text_in(canvas, document_name, FONT_TEXT, margin, top - 40, usable, 14, largest=10,
+                      color=GREY)
+        return top - 56
+
+    y = header()
+    for line in lines:
+        if y - row < margin:
+            canvas.showPage()
+            y = header()
+        _draw_text_in(canvas, line.name, FONT_SCRIPT, margin, y - 34, min(usable, 300), 34, largest=26)
+        canvas.setStrokeColorRGB(*GREY)
+        canvas.setLineWidth(0.5)
+        canvas.line(margin, y - 36, margin + min(usable, 300), y - 36)
+        contact = f"{line.name} <{line.email}>" if line.email else line.name
+        _draw_text_in(canvas, f"{contact}, signed {timestamp(line.signed_at)}", FONT_TEXT,
+                      margin, y - 52, usable, 13, largest=9, color=GREY)
+        y -= row
+    canvas.showPage()
+    canvas.save()
+    buf.seek(0)
+    return pypdf.PdfReader(buf)
+
+
+def _own_contents(page: pypdf.PageObject) -> None:
+    """Give ``page`` a content stream of its own: pages may share one, and a merge must not leak."""
+    contents = page.get_contents()
+    if NameObject("/Contents") in page:
+        del page[NameObject("/Contents")]
+    if contents is not None:
+        page.replace_contents(ContentStream(contents, page.pdf))
+
+
+def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
+              signature_lines: Sequence[SignatureLine] = (), *, name: str = "") -> None:
+    """Write ``source`` with ``stamps`` drawn on it (and a signature page for ``signature_lines``) to ``dest``.
+
+    Form fields, annotations and document metadata (PDF/A identification included) are kept.
+    ``dest`` appears only once complete.
+    """
+    with source.open("rb") as fh:
+        reader = _reader(fh, "document")
+        boxes = [_page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
+        by_page: dict[int, list[Stamp]] = {}
+        for stamp in stamps:
+            if not 1 <= stamp.page <= len(boxes):
+                raise ValidationError(f"page {stamp.page} is past the end of the document "
+                                      f"({len(boxes)} pages)", path="placement.page")
+            by_page.setdefault(stamp.page, []).append(stamp)
+        writer = pypdf.PdfWriter(clone_from=reader)
+        if by_page:
+            overlay = _overlay(boxes, by_page)
+            for overlay_page, number in zip(overlay.pages, by_page, strict=True):
+                page = writer.pages[number - 1]
+                _own_contents(page)
+                page.merge_page(overlay_page)
+        if signature_lines:
+            last = boxes[-1]
+            extra = _signature_page(last.width, last.height, name, signature_lines)
+            for page in extra.pages:
+                writer.add_page(page)
+        with atomic_file(dest) as out:
+            writer.write(out)
+
+
+def combine_pdfs(sources: Sequence[Path], dest: Path) -> None:
+    """Concatenate ``sources`` into one PDF at ``dest`` (written through a temp file)."""
+    writer = pypdf.PdfWriter()
+    with contextlib.ExitStack() as stack:
+        for src in sources:
+            fh = stack.enter_context(src.open("rb"))
+            writer.append(pypdf.PdfReader(fh, strict=False))
+        with atomic_file(dest) as out:
+            writer.write(out)
+
+
+def render_audit(trail: AuditTrail, dest: Path) -> None:
+    """Write the audit-trail PDF (who, what, when, document hashes) to ``dest``."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen.canvas import Canvas
+
+    _ensure_fonts()
+    width, height = A4
+    margin = 50.0
+    usable = width - 2 * margin
+    with atomic_file(dest) as out:
+        canvas = Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+        canvas.setTitle(f"Audit trail: {trail.subject}")
+        canvas.setAuthor("signport local")
+        canvas.setSubject(trail.envelope_id)
+        page = 1
+        y = height - margin
+
+        def footer() -> None:
+            canvas.setFont(FONT_TEXT, 7)
+            canvas.setFillColorRGB(*GREY)
+            canvas.drawString(margin, margin / 2,
+                              f"Envelope {trail.envelope_id} - audit trail generated "
+                              f"{timestamp(trail.generated_at)} - page {page}")
+
+        def write(text: str, *, font: str = FONT_TEXT, size: float = 9.0, indent: float = 0.0,
+                  gap: float = 2.0, color: tuple[float, float, float] = (0, 0, 0)) -> None:
+            nonlocal y, page
+            for part in simpleSplit(text, font, size, usable - indent) or [""]:
+                if y - size < margin:
+                    footer()
+                    canvas.showPage()
+                    page += 1
+                    y = height - margin
+                canvas.setFont(font, size)
+                canvas.setFillColorRGB(*color)
+                canvas.drawString(margin + indent, y - size, part)
+                y -= size + gap
+
+        write("Audit trail", font=FONT_BOLD, size=18, gap=8)
+        write(f"Subject: {trail.subject}", size=11)
+        write(f"Envelope id: {trail.envelope_id}")
+        write(f"Status: {trail.status}    Signing order: {trail.order}")
+        write(f"Created: {timestamp(trail.created_at)}", gap=10)
+
+        write("Documents", font=FONT_BOLD, size=12, gap=4)
+        for doc in trail.documents:
+            write(f"{doc.name} ({doc.pages} page{'s' if doc.pages != 1 else ''}, id {doc.id})", indent=8)
+            write(f"SHA-256 original: {doc.sha256}", indent=16, size=8, color=GREY)
+            if doc.executed_sha256:
+                write(f"SHA-256 executed: {doc.executed_sha256}", indent=16, size=8, color=GREY)
+        y -= 6
+
+        write("Signers", font=FONT_BOLD, size=12, gap=4)
+        for signer in trail.signers:
+            contact = ", ".join(c for c in (signer.email, signer.phone) if c)
+            write(f"{signer.name}" + (f" <{contact}>" if contact else "") + f": {signer.status}", indent=8)
+            if signer.signed_at:
+                write(f"signed {timestamp(signer.signed_at)}", indent=16, size=8, color=GREY)
+            if signer.declined_at:
+                reason = f": {signer.decline_reason}" if signer.decline_reason else ""
+                write(f"declined {timestamp(signer.declined_at)}{reason}", indent=16, size=8, color=GREY)
+        y -= 6
+
+        write("Events", font=FONT_BOLD, size=12, gap=4)
+        for entry in trail.entries:
+            line = f"{timestamp(entry.at)}  {entry.what}"
+            if entry.who:
+                line += f" - {entry.who}"
+            if entry.detail:
+                line += f" ({entry.detail})"
+            write(line, indent=8)
+        footer()
+        canvas.showPage()
+        canvas.save()

@@ -1,0 +1,652 @@
+"""The ``signport`` command line: send, inspect, wait for and download envelopes, and run a demo.
+
+Every command talks to the provider chosen with ``--provider`` (else ``SIGNPORT_PROVIDER``, the
+configuration file, or ``local``), with that provider's settings from the environment and the
+configuration file. Exit codes: 0 success, 1 a signport error (one line on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import attrs
+import click
+
+from . import config, registry
+from .capabilities import Capabilities
+from .errors import ProviderError, SignportError, UnsupportedFeature
+from .model import Document, Envelope, Field, Placement, Signer
+from .states import DocumentKind, FieldType, SigningOrder, State
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from .client import Client
+
+#: Keys left out of ``--json`` output: vendor payloads and signing links are not for terminals or logs.
+_PRIVATE_KEYS = frozenset({"raw", "signing_url"})
+
+
+# --- errors and output ---------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Group(click.Group):
+    """A group that turns signport errors into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SignportError as exc:
+            raise click.ClickException(_one_line(str(exc))) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a folder that cannot be written, a file that cannot be read
+            raise click.ClickException(_one_line(str(exc))) from None
+
+
+def _public(data: Any) -> Any:
+    """``data`` without the keys that must not be printed."""
+    if isinstance(data, Mapping):
+        return {k: _public(v) for k, v in data.items() if k not in _PRIVATE_KEYS}
+    if isinstance(data, list | tuple):
+        return [_public(v) for v in data]
+    return data
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(_public(data), indent=2, ensure_ascii=False, default=str))
+
+
+def envelope_data(envelope: Envelope) -> dict[str, Any]:
+    """An envelope as JSON-ready data for ``--json`` output (no vendor payload, no signing links)."""
+    from .convert import converter
+
+    data: dict[str, Any] = _public(converter.unstructure(envelope))
+    return data
+
+
+def capabilities_data(capabilities: Capabilities) -> dict[str, Any]:
+    """Capabilities as JSON-ready data: booleans, and sorted lists of enum values."""
+    out: dict[str, Any] = {}
+    for a in attrs.fields(Capabilities):
+        value = getattr(capabilities, a.name)
+        out[a.name] = sorted(v.value for v in value) if isinstance(value, frozenset) else value
+    return out
+
+
+def capability_summary(capabilities: Capabilities) -> str:
+    """One line naming what a provider supports."""
+    parts: list[str] = []
+    for name, value in capabilities_data(capabilities).items():
+        label = name.replace("_", " ")
+        if isinstance(value, list):
+            if value:
+                parts.append(f"{label}: {','.join(value)}")
+        elif value:
+            parts.append(label)
+    return "; ".join(parts) or "nothing"
+
+
+def _contact(signer: Signer) -> str:
+    return signer.email or signer.phone or "-"
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
+
+
+def _state(envelope: Envelope) -> str:
+    native = envelope.native_state
+    return envelope.state.value + (f" (native: {native})" if native and native != envelope.state.value else "")
+
+
+def _signer_state(signer: Signer) -> str:
+    native = signer.native_state
+    return signer.state.value + (f" (native: {native})" if native and native != signer.state.value else "")
+
+
+def _table(rows: Iterable[tuple[str, ...]], indent: str = "") -> list[str]:
+    rows = list(rows)
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _signer_rows(envelope: Envelope, indent: str) -> list[str]:
+    return _table(((f"{i}.", s.name, _contact(s), _signer_state(s), f"id={s.id or '-'}")
+                   for i, s in enumerate(envelope.signers, 1)), indent)
+
+
+def describe_envelope(envelope: Envelope) -> list[str]:
+    """The lines ``signport status`` prints."""
+    lines = _table([
+        ("id", envelope.id or "-"),
+        ("subject", envelope.subject),
+        ("state", _state(envelope)),
+        ("provider", envelope.provider or "-"),
+        ("order", envelope.order.value),
+        ("created", _when(envelope.created_at)),
+        ("sign by", _when(envelope.sign_by)),
+        ("completed", _when(envelope.completed_at)),
+    ])
+    if envelope.void_reason:
+        lines.append(f"void reason  {envelope.void_reason}")
+    lines.append("signers")
+    lines += _signer_rows(envelope, "  ")
+    for s in envelope.signers:
+        if s.decline_reason:
+            lines.append(f"  {s.name} declined: {s.decline_reason}")
+    lines.append("documents")
+    lines += _table(((f"{i}.", d.name, f"id={d.id or '-'}") for i, d in enumerate(envelope.documents, 1)), "  ")
+    return lines
+
+
+def _snapshot(envelope: Envelope) -> list[str]:
+    """A short view of an envelope's state and each signer's state (for transitions)."""
+    head = f"envelope {envelope.id}: {_state(envelope)}"
+    rows = _table(((s.name, _contact(s), _signer_state(s)) for s in envelope.signers), "    ")
+    return [head, *rows]
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+# --- parameter types -------------------------------------------------------------------------------
+
+
+_SIGNER = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<\s*(?P<email>[^<>\s]+)\s*>\s*$")
+
+
+def parse_signer(text: str) -> Signer:
+    """``"First Last <email@example.com>"``: the first word is the first name, the rest the last name."""
+    match = _SIGNER.match(text)
+    if not match:
+        raise click.BadParameter(f'expected "First Last <email@example.com>", got {text!r}')
+    first, _, last = match["name"].strip().partition(" ")
+    if not first or not last.strip():
+        raise click.BadParameter(f"needs a first and a last name: {text!r}")
+    return Signer(first_name=first, last_name=last.strip(), email=match["email"])
+
+
+def parse_deadline(text: str) -> datetime:
+    """``YYYY-MM-DD`` (the end of that day) or an ISO 8601 date-time; local time unless an offset is given."""
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            result = datetime.combine(date.fromisoformat(text), dtime(23, 59, 59))
+        else:
+            result = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD) or an ISO 8601 date-time: {text!r}") from None
+    return result if result.tzinfo is not None else result.astimezone()
+
+
+def _signers_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Signer, ...]:
+    return tuple(parse_signer(v) for v in value)
+
+
+def _deadline_option(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    return None if value is None else parse_deadline(value)
+
+_STATES = [s.value for s in State if s is not State.UNKNOWN]
+_KINDS = [k.value for k in DocumentKind]
+
+
+def _json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
+
+
+# --- the group ----------------------------------------------------------------------------------------
+
+
+@attrs.define
+class _Options:
+    provider: str | None
+
+
+@contextmanager
+def _client(opts: _Options, **settings: Any) -> Iterator[Client]:
+    import signport
+
+    with signport.connect(opts.provider, **settings) as client:
+        yield client
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--provider", "-p", metavar="NAME",
+              help="Provider to use (default: SIGNPORT_PROVIDER, the configuration file, or 'local').")
+@click.version_option(package_name="signport", message="signport %(version)s")
+@click.pass_context
+def main(ctx: click.Context, provider: str | None) -> None:
+    """Send documents for e-signature through one neutral API.
+
+    Provider settings come from the environment (SIGNPORT_<PROVIDER>_<SETTING>) and from
+    signport.toml or [tool.signport] in pyproject.toml.
+    """
+    ctx.obj = _Options(provider=provider)
+
+
+# --- providers ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@_json_option
+def providers(as_json: bool) -> None:
+    """List the installed providers and what each supports."""
+    rows: list[dict[str, Any]] = []
+    for name in registry.providers():
+        try:
+            cls = registry.provider_class(name)
+        except Exception as exc:  # one broken plugin must not hide the others
+            rows.append({"name": name, "error": _one_line(f"{type(exc).__name__}: {exc}")})
+        else:
+            rows.append({"name": name, "capabilities": cls.capabilities})
+    if as_json:
+        _echo_json([{**r, "capabilities": capabilities_data(r["capabilities"])} if "capabilities" in r else r
+                    for r in rows])
+        return
+    width = max((len(r["name"]) for r in rows), default=0)
+    for r in rows:
+        text = capability_summary(r["capabilities"]) if "capabilities" in r else f"unavailable ({r['error']})"
+        click.echo(f"{r['name'].ljust(width)}  {text}")
+
+
+# --- send and read ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--signer", "signers", multiple=True, required=True, callback=_signers_option,
+              metavar='"NAME <EMAIL>"', help='"First Last <email>"; repeat for each signer, in signing order.')
+@click.option("--sequential", is_flag=True, help="Signers sign one after another (default: all at once).")
+@click.option("--draft", is_flag=True, help="Create a draft instead of sending.")
+@click.option("--sign-by", metavar="DATE", callback=_deadline_option,
+              help="Deadline: YYYY-MM-DD (end of that day) or an ISO 8601 date-time; local time by default.")
+@click.option("--subject", help="Subject (default: the first file's name).")
+@click.option("--message", help="A message to the signers.")
+@_json_option
+@click.pass_obj
+def send(opts: _Options, files: tuple[Path, ...], signers: tuple[Signer, ...], sequential: bool, draft: bool,
+         sign_by: datetime | None, subject: str | None, message: str | None, as_json: bool) -> None:
+    """Send FILE... (PDFs) to the signers, or create a draft with --draft."""
+    documents = [Document.from_path(f) for f in files]
+    envelope = Envelope(
+        subject=subject if subject is not None else files[0].stem,
+        documents=documents,
+        signers=signers,
+        order=SigningOrder.SEQUENTIAL if sequential else SigningOrder.PARALLEL,
+        sign_by=sign_by,
+        message=message,
+    )
+    with _client(opts) as client:
+        result = client.create_draft(envelope) if draft else client.send(envelope)
+    if as_json:
+        _echo_json(envelope_data(result))
+    else:
+        for line in describe_envelope(result):
+            click.echo(line)
+
+
+@main.command()
+@click.argument("envelope_id")
+@_json_option
+@click.pass_obj
+def status(opts: _Options, envelope_id: str, as_json: bool) -> None:
+    """Show an envelope: its state, each signer's state, its documents."""
+    with _client(opts) as client:
+        envelope = client.get(envelope_id)
+    if as_json:
+        _echo_json(envelope_data(envelope))
+    else:
+        for line in describe_envelope(envelope):
+            click.echo(line)
+
+
+@main.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(_STATES, case_sensitive=False),
+              help="Only envelopes in this state (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many envelopes.")
+@_json_option
+@click.pass_obj
+def list_(opts: _Options, states: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """List envelopes, newest first where the provider says."""
+    wanted = frozenset(State(s.lower()) for s in states) or None
+    with _client(opts) as client:
+        envelopes = list(itertools.islice(client.list(states=wanted), limit))
+    if as_json:
+        _echo_json([envelope_data(e) for e in envelopes])
+        return
+    rows = [(e.id or "-", e.state.value, _when(e.created_at), e.subject) for e in envelopes]
+    for line in _table([("ID", "STATE", "CREATED", "SUBJECT"), *rows]) if rows else []:
+        click.echo(line)
+    if not rows:
+        click.echo("no envelopes", err=True)
+
+
+# --- wait and download -----------------------------------------------------------------------------------
+
+
+class _Waiting:
+    """The live line shown while waiting: the last state seen and the time elapsed."""
+
+    def __init__(self, envelope_id: str) -> None:
+        self.envelope_id = envelope_id
+        self.state = "checking"
+        self.started = time.monotonic()
+
+    def __rich__(self) -> RenderableType:
+        from rich.spinner import Spinner
+
+        elapsed = int(time.monotonic() - self.started)
+        return Spinner("dots", f"waiting for {self.envelope_id}: {self.state} ({elapsed}s)")
+
+
+@main.command()
+@click.argument("envelope_id")
+@click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
+              help="Seconds to wait before giving up.")
+@click.option("--poll", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+              help="Seconds between the first checks (it backs off from there).")
+@click.pass_obj
+def wait(opts: _Options, envelope_id: str, timeout: float, poll: float) -> None:
+    """Wait until an envelope is completed, declined, voided or expired, showing each change."""
+    from rich.live import Live
+
+    err = _stderr()
+    waiting = _Waiting(envelope_id)
+    with _client(opts) as client, Live(waiting, console=err, transient=True, refresh_per_second=8) as live:
+        def on_change(envelope: Envelope) -> None:
+            waiting.state = _state(envelope)
+            for line in _snapshot(envelope):
+                live.console.print(line, markup=False)
+
+        envelope = client.wait(envelope_id, timeout=timeout, poll=poll, on_change=on_change)
+    for line in describe_envelope(envelope):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("envelope_id")
+@click.option("-o", "--output", "to", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the documents into (created if missing).")
+@click.option("--kind", type=click.Choice(_KINDS, case_sensitive=False), default=DocumentKind.EXECUTED.value,
+              show_default=True, help="Which rendition to download.")
+@click.pass_obj
+def download(opts: _Options, envelope_id: str, to: Path, kind: str) -> None:
+    """Download an envelope's documents into a folder and print each file's path."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    doc_kind = DocumentKind(kind.lower())
+    to.mkdir(parents=True, exist_ok=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with _client(opts) as client, Progress(*columns, console=_stderr(), transient=True) as bar:
+        label = f"{doc_kind.value} {envelope_id}"
+        task = bar.add_task(label, total=None)
+        files = {"count": 0, "last": -1}
+
+        def progress(done: int, total: int | None) -> None:
+            if done <= files["last"] or files["count"] == 0:  # the driver started the next file
+                files["count"] += 1
+                bar.update(task, description=f"{label} file {files['count']}")
+            files["last"] = done
+            bar.update(task, completed=done, total=total)
+
+        paths = client.download(envelope_id, to=to, kind=doc_kind, progress=progress)
+    for path in paths:
+        click.echo(str(path))
+
+
+# --- changes -----------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("envelope_id")
+@click.option("--reason", required=True, help="Why the envelope is withdrawn (signers may see it).")
+@click.pass_obj
+def void(opts: _Options, envelope_id: str, reason: str) -> None:
+    """Withdraw a sent envelope."""
+    with _client(opts) as client:
+        envelope = client.void(envelope_id, reason=reason)
+    for line in _snapshot(envelope):
+        click.echo(line)
+
+
+@runtime_checkable
+class SimulatedSigning(Protocol):
+    """What a provider with simulated signers (``local``) offers beyond the neutral API."""
+
+    def sign(self, envelope_id: str, signer_id: str) -> object:
+        """Sign as that signer."""
+
+    def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> object:
+        """Decline as that signer."""
+
+
+def _simulator(client: Client) -> SimulatedSigning:
+    provider = client.provider
+    if not client.capabilities.simulated_signing or not isinstance(provider, SimulatedSigning):
+        raise UnsupportedFeature(f"{provider.name} cannot sign or decline on a signer's behalf; "
+                                 "signers act through the vendor", feature="simulated_signing",
+                                 provider=provider.name)
+    return provider
+
+
+def _find_signer(envelope: Envelope, ref: str) -> Signer | None:
+    matchers: tuple[Callable[[Signer], bool], ...] = (
+        lambda s: s.id == ref, lambda s: s.key == ref, lambda s: (s.email or "").casefold() == ref.casefold())
+    for match in matchers:
+        found = [s for s in envelope.signers if match(s)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _act(opts: _Options, envelope_id: str, signer_ref: str,
+         action: Callable[[SimulatedSigning, str], object], verb: str) -> None:
+    with _client(opts) as client:
+        simulator = _simulator(client)
+        signer = _find_signer(client.get(envelope_id), signer_ref)
+        action(simulator, signer.id if signer is not None and signer.id else signer_ref)
+        envelope = client.get(envelope_id)
+    click.echo(f"{signer.name if signer else signer_ref} {verb}")
+    for line in _snapshot(envelope):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("envelope_id")
+@click.argument("signer_id")
+@click.pass_obj
+def sign(opts: _Options, envelope_id: str, signer_id: str) -> None:
+    """Sign as SIGNER_ID (a signer id, key or email) on a provider with simulated signers."""
+    _act(opts, envelope_id, signer_id, lambda p, sid: p.sign(envelope_id, sid), "signed")
+
+
+@main.command()
+@click.argument("envelope_id")
+@click.argument("signer_id")
+@click.option("--reason", help="Why the signer declines.")
+@click.pass_obj
+def decline(opts: _Options, envelope_id: str, signer_id: str, reason: str | None) -> None:
+    """Decline as SIGNER_ID (a signer id, key or email) on a provider with simulated signers."""
+    _act(opts, envelope_id, signer_id, lambda p, sid: p.decline(envelope_id, sid, reason), "declined")
+
+
+# --- auth ---------------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("provider_name", metavar="[PROVIDER]", required=False)
+@click.pass_obj
+def auth(opts: _Options, provider_name: str | None) -> None:
+    """Log in to PROVIDER (default: the configured one) for providers with user-delegated access."""
+    file = config.load_file()
+    name = provider_name or config.provider_name(opts.provider, file)
+    cls = registry.provider_class(name)
+    settings = config.resolve_settings(name, cls.settings_class, {}, file)
+
+    def ask(prompt: str) -> str:
+        answer: str = click.prompt(prompt, type=str, err=True)
+        return answer.strip()
+
+    def say(text: str) -> None:
+        click.echo(text)
+
+    cls.login(settings, ask, say)
+
+
+# --- demo ---------------------------------------------------------------------------------------------------
+
+
+DEMO_SIGNERS = (
+    Signer(first_name="Ada", last_name="Lovelace", email="ada@example.com", key="ada"),
+    Signer(first_name="Alan", last_name="Turing", email="alan@example.com", key="alan"),
+)
+_PAGE_WIDTH, _PAGE_HEIGHT = 612.0, 792.0  # US Letter, points
+
+
+def demo_fields(signers: Iterable[Signer] = DEMO_SIGNERS) -> list[Field]:
+    """A signature and a date field per signer, on page 2 of the sample PDF."""
+    fields: list[Field] = []
+    for i, signer in enumerate(signers):
+        y = 520.0 - i * 170.0
+        ref: int | str = signer.key if signer.key is not None else i
+        fields.append(Field(type=FieldType.SIGNATURE, signer=ref,
+                            placement=Placement(page=2, x=72, y=y, width=250, height=50)))
+        fields.append(Field(type=FieldType.DATE, signer=ref,
+                            placement=Placement(page=2, x=360, y=y, width=160, height=30)))
+    return fields
+
+
+def sample_pdf(parties: int = 2) -> bytes:
+    """A two-page agreement with signature and date lines for ``parties`` signers (no names on it)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(_PAGE_WIDTH, _PAGE_HEIGHT), invariant=True)
+    pdf.setTitle("Sample agreement")
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(72, 720, "Sample Services Agreement")
+    pdf.setFont("Helvetica", 11)
+    text = pdf.beginText(72, 690)
+    for line in (
+        "This sample agreement was generated by 'signport demo'. It has no legal effect.",
+        "",
+        "1. Services. The provider performs the services described in the schedule.",
+        "2. Fees. The client pays the fees in the schedule within 30 days of each invoice.",
+        "3. Confidentiality. Each party keeps the other's confidential information secret.",
+        "4. Term. This agreement starts on the date of the last signature and runs one year.",
+        "",
+        "The signatures follow on page 2.",
+    ):
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.showPage()
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(72, 720, "Signatures")
+    pdf.setFont("Helvetica", 10)
+    for i, field in enumerate(demo_fields([Signer(first_name="x", last_name="y")] * parties)):
+        box = field.placement
+        if field.type is FieldType.SIGNATURE:
+            pdf.drawString(72, box.y + box.height + 20, f"Party {i // 2 + 1}")
+        pdf.line(box.x, box.y, box.x + box.width, box.y)
+        pdf.drawString(box.x, box.y - 14, "Signature" if field.type is FieldType.SIGNATURE else "Date")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _id(value: str | None) -> str:
+    if not value:
+        raise ProviderError("the provider returned an object without an id")
+    return value
+
+
+def default_demo_folder() -> Path:
+    """Where ``signport demo`` keeps its store and output unless ``--path`` is given."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("signport")) / "demo"
+
+
+@main.command()
+@click.option("--path", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the demo's local store (default: 'demo' in the user data folder).")
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the executed PDF (default: executed/<envelope id> in the store folder).")
+@click.pass_obj
+def demo(opts: _Options, path: Path | None, out: Path | None) -> None:
+    """Send a generated 2-page PDF to two sequential signers, sign as each, download the result.
+
+    Runs on the local provider unless --provider names another one with simulated signers.
+    """
+    name = opts.provider or "local"
+    if path is not None and name != "local":
+        raise click.UsageError("--path applies to the local provider only")
+    folder = (path or default_demo_folder()).expanduser()
+    settings: dict[str, Any] = {}
+    if name == "local":
+        folder.mkdir(parents=True, exist_ok=True)
+        settings["path"] = folder
+    step = itertools.count(1)
+
+    def show(title: str, envelope: Envelope) -> None:
+        click.echo(f"[{next(step)}] {title}")
+        for line in _snapshot(envelope):
+            click.echo(f"    {line}")
+
+    envelope = Envelope(
+        subject="Sample services agreement",
+        documents=[Document(name="sample-agreement.pdf", content=sample_pdf(len(DEMO_SIGNERS)))],
+        signers=DEMO_SIGNERS,
+        fields=demo_fields(),
+        order=SigningOrder.SEQUENTIAL,
+        message="Please sign the sample agreement.",
+    )
+    with _client(_Options(name), **settings) as client:
+        simulator = _simulator(client)
+        click.echo(f"provider {client.provider.name}" + (f", store {folder}" if name == "local" else ""))
+        if client.capabilities.drafts:
+            draft = client.create_draft(envelope)
+            show("draft created", draft)
+            current = client.send_draft(_id(draft.id))
+        else:
+            current = client.send(envelope)
+        show("sent", current)
+        envelope_id = _id(current.id)
+        for i, demo_signer in enumerate(DEMO_SIGNERS):
+            signer = _find_signer(current, demo_signer.email or "") or current.signers[i]
+            simulator.sign(envelope_id, _id(signer.id))
+            current = client.get(envelope_id)
+            show(f"{signer.name} signed", current)
+        target = out if out is not None else folder / "executed" / envelope_id
+        target.mkdir(parents=True, exist_ok=True)
+        executed = client.download(envelope_id, to=target, kind=DocumentKind.EXECUTED)
+        audit = (client.download(envelope_id, to=target, kind=DocumentKind.AUDIT)
+                 if DocumentKind.AUDIT in client.capabilities.download_kinds else [])
+    for p in audit:
+        click.echo(f"Audit trail: {p}")
+    for p in executed:
+        click.echo(f"Executed PDF: {p}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
