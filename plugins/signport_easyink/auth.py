@@ -56,7 +56,7 @@ class Token:
     access_token: str = attrs.field(repr=False)
     refresh_token: str | None = attrs.field(default=None, repr=False)
     expires_at: float | None = None
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 (a token type, not a secret)
     scope: str | None = None
 
     def expired(self, now: float, leeway: float = 0.0) -> bool:

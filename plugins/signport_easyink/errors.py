@@ -43,6 +43,7 @@ _INVALID_STATE = (
     "can't be voided",
     "not available until",             # §6.9 #32
     "cannot be modified",
+    "cannot be copied",                # §6.7 #27: not for Voided / Expired sessions
     "not ready",
     "compilation failed",              # §6.9 #33: the all-in-one could not be built
 )

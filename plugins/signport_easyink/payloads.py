@@ -9,12 +9,12 @@ Request bodies for participants and fields are built here too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from signport.errors import ProviderError, ValidationError
 from signport.model import Document, Envelope, Field, Placement, Signer
 from signport.states import Delivery, FieldType, SignerState, SigningOrder, State
+from signport.wire import parse_timestamp
 
 from . import states
 from .settings import PROVIDER
@@ -25,23 +25,14 @@ SEARCH_KEYS = frozenset({"currentUserNeedToSign", "canBeDeleted", "isBulk", "cre
 
 
 # --- small readers -----------------------------------------------------------------------------
-def _str(value: Any) -> str | None:
+def as_str(value: Any) -> str | None:
+    """A non-empty string, else ``None``."""
     return value if isinstance(value, str) and value else None
 
 
-def _list(value: Any) -> list[Mapping[str, Any]]:
+def as_list(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings of a JSON array (``null`` and junk give ``[]``)."""
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 timestamp (§1: UTC, ``Z`` suffix); naive values are UTC; junk gives ``None``."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def parse_id(body: Any, what: str) -> str:
@@ -112,27 +103,27 @@ def order_of(draft: Mapping[str, Any]) -> tuple[str, ...]:
 def parse_draft(payload: Mapping[str, Any]) -> Envelope:
     """A draft view (SigningConfiguration, §6.1 #2). It carries no status: a draft view is a draft."""
     order = order_of(payload)
-    participants = _list(payload.get("participants"))
+    participants = as_list(payload.get("participants"))
     signers = []
     for p in participants:
-        pid = _str(p.get("id"))
+        pid = as_str(p.get("id"))
         signers.append(Signer(
             first_name=str(p.get("firstName") or ""), last_name=str(p.get("lastName") or ""),
-            email=_str(p.get("email")), phone=_str(p.get("phone")),
+            email=as_str(p.get("email")), phone=as_str(p.get("phone")),
             delivery=_deliveries(p.get("deliveryMethods")) if p.get("deliveryMethods") else (
                 {Delivery.EMAIL} if p.get("email") or not p.get("phone") else {Delivery.SMS}),
             language=language_code(p.get("language")), id=pid,
             state=states.participant_state(p.get("status")) if p.get("status") else SignerState.PENDING,
-            native_state=_str(p.get("status")),
+            native_state=as_str(p.get("status")),
             order=(order.index(pid) + 1) if pid in order else None, raw=p))
-    documents = [Document(name=str(d.get("title") or d.get("id") or "document"), id=_str(d.get("id")), raw=d)
-                 for d in _list(payload.get("documents"))]
-    fields = [f for f in (_field(f) for f in _list(payload.get("signatureFields"))) if f is not None]
-    native = _str(payload.get("status")) or "Draft"
+    documents = [Document(name=str(d.get("title") or d.get("id") or "document"), id=as_str(d.get("id")), raw=d)
+                 for d in as_list(payload.get("documents"))]
+    fields = [f for f in (_field(f) for f in as_list(payload.get("signatureFields"))) if f is not None]
+    native = as_str(payload.get("status")) or "Draft"
     return Envelope(
         subject=str(payload.get("subject") or ""), documents=documents, signers=signers, fields=fields,
         order=SigningOrder.SEQUENTIAL if order else SigningOrder.PARALLEL,
-        id=_str(payload.get("signingSessionId")), state=states.session_state(native), native_state=native,
+        id=as_str(payload.get("signingSessionId")), state=states.session_state(native), native_state=native,
         provider=PROVIDER, raw=payload)
 
 
@@ -143,8 +134,8 @@ def _field(item: Mapping[str, Any]) -> Field | None:
     if inner.get("type") != states.FIELD_SIGNATURE:
         return None
     placement = inner.get("placement")
-    participant = _str(item.get("participantId"))
-    document = _str(item.get("documentId"))
+    participant = as_str(item.get("participantId"))
+    document = as_str(item.get("documentId"))
     if not isinstance(placement, Mapping) or participant is None or document is None:
         return None
     options = inner.get("options") if isinstance(inner.get("options"), Mapping) else {}
@@ -156,32 +147,32 @@ def _field(item: Mapping[str, Any]) -> Field | None:
     except (KeyError, TypeError, ValueError):
         return None
     return Field(type=FieldType.SIGNATURE, signer=participant, document=document, placement=where,
-                 required=bool(options.get("isRequired", False)), id=_str(item.get("id") or inner.get("id")),
+                 required=bool(options.get("isRequired", False)), id=as_str(item.get("id") or inner.get("id")),
                  raw=item)
 
 
 def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None) -> Envelope:
     """A session view (SigningView, §6.7 #23); ``order`` lets NEXT be derived for one-by-one sessions."""
-    native = _str(payload.get("status"))
+    native = as_str(payload.get("status"))
     state = states.session_state(native)
     order = tuple(order or ())
-    participants = _list(payload.get("participants"))
+    participants = as_list(payload.get("participants"))
     signers = []
     for p in participants:
-        pid = _str(p.get("participantId")) or _str(p.get("id"))
-        status = _str(p.get("status"))
+        pid = as_str(p.get("participantId")) or as_str(p.get("id"))
+        status = as_str(p.get("status"))
         signers.append(Signer(
             first_name=str(p.get("firstName") or ""), last_name=str(p.get("lastName") or ""),
-            email=_str(p.get("email")), phone=_str(p.get("phone")),
+            email=as_str(p.get("email")), phone=as_str(p.get("phone")),
             delivery=_deliveries(p.get("deliveryMethods")) if p.get("deliveryMethods") else {Delivery.EMAIL},
             language=language_code(p.get("language")), id=pid,
             state=states.participant_state(status), native_state=status,
             order=(order.index(pid) + 1) if pid in order else None,
-            signed_at=parse_time(p.get("signedAt")), raw=p))
+            signed_at=parse_timestamp(p.get("signedAt")), raw=p))
     if order and state in (State.SENT, State.IN_PROGRESS):
         signers = _mark_next(signers, order)
-    documents = [Document(name=str(d.get("title") or "document.pdf"), id=_str(d.get("documentId")), raw=d)
-                 for d in _list(payload.get("documents"))]
+    documents = [Document(name=str(d.get("title") or "document.pdf"), id=as_str(d.get("documentId")), raw=d)
+                 for d in as_list(payload.get("documents"))]
     completed_at = None
     if state is State.COMPLETED:
         times = [s.signed_at for s in signers if s.signed_at is not None]
@@ -189,7 +180,7 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
     return Envelope(
         subject=str(payload.get("subject") or ""), documents=documents, signers=signers,
         order=SigningOrder.SEQUENTIAL if order else SigningOrder.PARALLEL,
-        id=_str(payload.get("signingSessionId")), state=state, native_state=native, provider=PROVIDER,
+        id=as_str(payload.get("signingSessionId")), state=state, native_state=native, provider=PROVIDER,
         completed_at=completed_at, raw=payload)
 
 
@@ -210,10 +201,10 @@ def _mark_next(signers: list[Signer], order: Sequence[str]) -> list[Signer]:
 
 def parse_search_item(payload: Mapping[str, Any]) -> Envelope:
     """A search item (SigningSessionItem, §6.8 #29): id, subject, status, created; no signers."""
-    native = _str(payload.get("status"))
-    return Envelope(subject=str(payload.get("subject") or ""), id=_str(payload.get("id")),
+    native = as_str(payload.get("status"))
+    return Envelope(subject=str(payload.get("subject") or ""), id=as_str(payload.get("id")),
                     state=states.session_state(native), native_state=native, provider=PROVIDER,
-                    created_at=parse_time(payload.get("created")), raw=payload)
+                    created_at=parse_timestamp(payload.get("created")), raw=payload)
 
 
 # --- request bodies ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import attrs
 import httpx
 
 from signport.multipart import FilePart, multipart_request
+from signport.provider import idempotent
 
 
 @attrs.frozen(slots=True)
@@ -89,8 +90,6 @@ class Routes:
 
     def list(self, *, skip: int, take: int, states: Sequence[str] | None) -> httpx.Request:
         """§5.7: offset pagination; ``states`` ``None`` means no filter."""
-        from signport.provider import idempotent
-
         body: dict[str, Any] = {"states": list(states) if states else None, "take": take, "skip": skip}
         return idempotent(self.request("list", json=body))
 

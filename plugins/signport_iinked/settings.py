@@ -45,16 +45,6 @@ class WebhookVerifier(Protocol):
                  secret: str | None) -> bool: ...
 
 
-def _environment(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    if value not in ENVIRONMENTS:
-        raise ValueError(f"{attribute.name} must be one of {', '.join(ENVIRONMENTS)}")
-
-
-def _positive(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-    if not 1 <= value <= 1000:
-        raise ValueError(f"{attribute.name} must be between 1 and 1000")
-
-
 @attrs.frozen
 class IinkedSettings:
     """Settings for ``signport.connect("iinked", ...)`` (env ``SIGNPORT_IINKED_<NAME>``).
@@ -73,15 +63,23 @@ class IinkedSettings:
 
     api_key: str | None = config.secret()
     access_token: str | None = config.secret()
-    environment: str = attrs.field(default=DEFAULT_ENVIRONMENT, validator=_environment)
+    environment: str = DEFAULT_ENVIRONMENT
     instance: str | None = None
     base_url: str | None = None
     generate_signer_links: bool = False
     notify: bool = True
     upload_field: str = "file"
-    page_size: int = attrs.field(default=50, validator=_positive)
+    page_size: int = 50
     webhook_verifier: Any = attrs.field(default=None, repr=False)
     webhook_secret: str | None = config.secret()
+
+    def check(self) -> None:
+        """Refuse values no request could use, naming the setting (never its value)."""
+        if self.environment not in ENVIRONMENTS:
+            raise ConfigError(f"{PROVIDER}: environment must be one of {', '.join(ENVIRONMENTS)} "
+                              f"(or set instance / base_url)", provider=PROVIDER)
+        if not 1 <= self.page_size <= 1000:
+            raise ConfigError(f"{PROVIDER}: page_size must be between 1 and 1000", provider=PROVIDER)
 
     def resolved_base_url(self) -> str:
         """``base_url`` > ``instance`` > ``environment`` preset, without a trailing slash."""

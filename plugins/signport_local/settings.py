@@ -24,8 +24,8 @@ class LocalSettings:
     ``busy_timeout``: seconds to wait for a concurrent writer."""
 
     path: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
-    page_size: int = DEFAULT_PAGE_SIZE
-    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    page_size: int = attrs.field(default=DEFAULT_PAGE_SIZE)
+    busy_timeout: float = attrs.field(default=DEFAULT_BUSY_TIMEOUT)
 
     @page_size.validator
     def _check_page_size(self, _: attrs.Attribute[int], value: int) -> None:

@@ -22,6 +22,7 @@ from typing import IO, Any, BinaryIO
 import attrs
 import pypdf
 from pypdf.generic import ContentStream, NameObject
+
 from signport.errors import ValidationError
 from signport.model import Document
 from signport.states import FieldType
@@ -110,7 +111,7 @@ def _page_box(number: int, page: pypdf.PageObject) -> PageBox:
     if right <= left or top <= bottom:
         left, bottom, right, top = (float(media.left), float(media.bottom),
                                     float(media.right), float(media.top))
-    rotation = int(round(float(page.rotation or 0) / 90.0)) * 90 % 360
+    rotation = round(float(page.rotation or 0) / 90.0) * 90 % 360
     w, h = right - left, top - bottom
     if rotation in (90, 270):
         w, h = h, w

@@ -19,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -26,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from signport.convert import converter
 from signport.errors import NotFound, ProviderError
 from signport.states import Delivery, FieldType, SigningOrder
 
+NAME = "local"
 DB_NAME = "signport.sqlite3"
 SCHEMA_VERSION = 1
 
@@ -69,6 +72,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_envelope ON events (envelope_id, seq);
 """
+
+
+#: Connections inherited from a parent process through fork, kept so they are never closed here.
+_inherited: list[sqlite3.Connection] = []
 
 
 def new_id() -> str:
@@ -167,14 +174,14 @@ class EnvelopeRecord:
         for s in self.signers:
             if s.key is not None and ref == s.key:
                 return s
-        raise NotFound(f"envelope {self.id} has no signer {ref!r}", provider="local")
+        raise NotFound(f"envelope {self.id} has no signer {ref!r}", provider=NAME)
 
     def document(self, ref: str) -> DocumentRecord:
         """The document with this id; ``NotFound`` otherwise."""
         for d in self.documents:
             if ref == d.id:
                 return d
-        raise NotFound(f"envelope {self.id} has no document {ref!r}", provider="local")
+        raise NotFound(f"envelope {self.id} has no document {ref!r}", provider=NAME)
 
 
 @attrs.define
@@ -229,8 +236,8 @@ class Store:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / "envelopes").mkdir(exist_ok=True)
         except OSError as exc:
-            raise ProviderError(f"cannot create the local store folder {folder}: {exc.strerror}",
-                                provider="local") from None
+            raise ProviderError(f"cannot create the local store folder {folder}: {exc.strerror or exc}",
+                                provider=NAME) from None
         with self._lock:
             self._connect()
 
@@ -252,38 +259,56 @@ class Store:
         return self.envelope_dir(envelope_id) / "executed"
 
     def _connect(self) -> sqlite3.Connection:
-        if self._conn is not None and self._pid == os.getpid():
-            return self._conn
+        if self._conn is not None:
+            if self._pid == os.getpid():
+                return self._conn
+            # Inherited through fork: SQLite forbids using or closing it here; leave it alone.
+            _inherited.append(self._conn)
+            self._conn = None
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                conn = self._open()
+                break
+            except sqlite3.OperationalError as exc:
+                # Switching a new file to WAL answers "locked" at once, without waiting
+                # for the busy timeout, while another process does the same: try again.
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise ProviderError(f"cannot open the local store {self.db_path}: {exc}",
+                                        provider=NAME) from None
+                time.sleep(0.02)
+            except sqlite3.Error as exc:
+                raise ProviderError(f"cannot open the local store {self.db_path}: {exc}",
+                                    provider=NAME) from None
+        self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout, isolation_level=None,
+                               check_same_thread=False)
         try:
-            conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout, isolation_level=None,
-                                   check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode != "wal":
+                mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            if mode != "wal":
                 raise ProviderError(f"the local store {self.db_path} cannot use WAL mode ({mode})",
-                                    provider="local")
+                                    provider=NAME)
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise ProviderError(f"the local store {self.db_path} was written by a newer signport "
-                                    f"(schema {version})", provider="local")
+                                    f"(schema {version})", provider=NAME)
             if version < SCHEMA_VERSION:
                 conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-        except sqlite3.Error as exc:
-            raise ProviderError(f"cannot open the local store {self.db_path}: {exc}",
-                                provider="local") from None
-        self._conn, self._pid = conn, os.getpid()
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def close(self) -> None:
@@ -295,9 +320,12 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent read snapshot."""
+        """A consistent read snapshot (inside ``write()``, the transaction's own view)."""
         with self._lock:
             conn = self._connect()
+            if conn.in_transaction:
+                yield conn
+                return
             try:
                 conn.execute("BEGIN")
                 try:
@@ -333,7 +361,7 @@ class Store:
         """The envelope with this id; ``NotFound`` otherwise."""
         row = conn.execute("SELECT body FROM envelopes WHERE id = ?", (envelope_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no envelope {envelope_id!r} in the local store", provider="local")
+            raise NotFound(f"no envelope {envelope_id!r} in the local store", provider=NAME)
         return envelope_from(row[0])
 
     @staticmethod
@@ -341,7 +369,7 @@ class Store:
         """The stored JSON of an envelope; ``NotFound`` otherwise."""
         row = conn.execute("SELECT body FROM envelopes WHERE id = ?", (envelope_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no envelope {envelope_id!r} in the local store", provider="local")
+            raise NotFound(f"no envelope {envelope_id!r} in the local store", provider=NAME)
         data: dict[str, Any] = json.loads(row[0])
         return data
 
@@ -360,7 +388,7 @@ class Store:
             "UPDATE envelopes SET status = ?, sign_by = ?, body = ? WHERE id = ?",
             (record.status, sortable(record.sign_by) if record.sign_by else None, to_json(record), record.id))
         if cur.rowcount != 1:
-            raise NotFound(f"no envelope {record.id!r} in the local store", provider="local")
+            raise NotFound(f"no envelope {record.id!r} in the local store", provider=NAME)
 
     @staticmethod
     def delete(conn: sqlite3.Connection, envelope_id: str) -> None:
@@ -407,9 +435,14 @@ class Store:
         shutil.rmtree(self.envelope_dir(envelope_id), ignore_errors=True)
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 def _store_error(exc: sqlite3.Error) -> ProviderError:
     text = str(exc)
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+    if _is_busy(exc):
         return ProviderError("the local store is busy (another process holds it); try again",
-                             provider="local", code="busy")
-    return ProviderError(f"local store error: {text}", provider="local")
+                             provider=NAME, code="busy")
+    return ProviderError(f"local store error: {text}", provider=NAME)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 import click
 
-from . import config, registry
+from . import __version__, config, registry
 from .capabilities import Capabilities
 from .errors import ProviderError, SignportError, UnsupportedFeature
 from .model import Document, Envelope, Field, Placement, Signer
@@ -233,7 +233,7 @@ def _client(opts: _Options, **settings: Any) -> Iterator[Client]:
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--provider", "-p", metavar="NAME",
               help="Provider to use (default: SIGNPORT_PROVIDER, the configuration file, or 'local').")
-@click.version_option(package_name="signport", message="signport %(version)s")
+@click.version_option(version=__version__, prog_name="signport", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, provider: str | None) -> None:
     """Send documents for e-signature through one neutral API.
@@ -327,7 +327,7 @@ def status(opts: _Options, envelope_id: str, as_json: bool) -> None:
 @_json_option
 @click.pass_obj
 def list_(opts: _Options, states: tuple[str, ...], limit: int | None, as_json: bool) -> None:
-    """List envelopes, newest first where the provider says."""
+    """List envelopes (every page, or the first --limit)."""
     wanted = frozenset(State(s.lower()) for s in states) or None
     with _client(opts) as client:
         envelopes = list(itertools.islice(client.list(states=wanted), limit))
@@ -584,7 +584,7 @@ def default_demo_folder() -> Path:
     """Where ``signport demo`` keeps its store and output unless ``--path`` is given."""
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("signport")) / "demo"
+    return platformdirs.user_data_path("signport", appauthor=False) / "demo"
 
 
 @main.command()

@@ -137,7 +137,9 @@ def disposition_filename(value: str) -> str | None:
 
 
 def _split_params(value: str) -> list[str]:
-    items, current, quoted, escaped = [], [], False, False
+    items: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for ch in value:
         if escaped:
             escaped = False
@@ -221,4 +223,8 @@ def multipart_request(method: str, url: httpx.URL | str, parts: Sequence[FilePar
     body = MultipartBody(parts, fields=fields)
     all_headers = dict(headers or {})
     all_headers.update(body.headers)
-    return httpx.Request(method, url, params=params, headers=all_headers, stream=body)
+    request = httpx.Request(method, url, params=params, headers=all_headers, stream=body)
+    # httpx sets default headers only for bodies it encodes itself; a custom stream needs Host.
+    if "host" not in request.headers and request.url.host:
+        request.headers["Host"] = request.url.netloc.decode("ascii")
+    return request

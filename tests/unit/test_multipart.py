@@ -41,7 +41,8 @@ def test_non_ascii_name_uses_rfc5987_last_without_trailing_semicolon() -> None:
 def test_any_name_round_trips(name: str) -> None:
     value = content_disposition(name)
     assert value.isascii()
-    assert "\r" not in value and "\n" not in value
+    assert "\r" not in value
+    assert "\n" not in value
     assert _filename(value) == name
 
 
@@ -132,3 +133,4 @@ def test_multipart_request_through_a_transport(tmp_path: Path) -> None:
     assert headers["content-type"].startswith("multipart/form-data; boundary=")
     assert int(headers["content-length"]) == len(seen["body"])  # type: ignore[arg-type]
     assert request.url.params["type"] == "temporary"
+    assert headers["host"] == "x.test"

@@ -31,7 +31,8 @@ from signport.wire import format_timestamp, parse_timestamp
 def test_parse_accepts_vendor_forms(text: str, expected: datetime) -> None:
     got = parse_timestamp(text)
     assert got == expected
-    assert got is not None and got.tzinfo is UTC
+    assert got is not None
+    assert got.tzinfo is UTC
 
 
 @pytest.mark.parametrize("value", [None, "", "   ", "<string>", "yesterday", "2022-13-02T00:00:00Z",

@@ -1,0 +1,531 @@
+"""The EasyInk provider: the neutral flows built from the route table and the payload mappers.
+
+Every flow is a sans-I/O generator (see ``signport.provider``). Section numbers (§) refer to
+the vendor reference compiled in the project's shared notes (``vendor-api/easyink.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from signport.capabilities import Capabilities
+from signport.errors import (
+    InvalidState,
+    NotFound,
+    PartialFailure,
+    ProviderError,
+    SignportError,
+    ValidationError,
+)
+from signport.model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
+from signport.multipart import FilePart, multipart_request
+from signport.provider import Flow, Page, Provider, delayed, json_body, save_to, saved_path
+from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
+from signport.validation import Problems
+
+from . import auth as _auth
+from . import payloads
+from . import states as vendor
+from .errors import is_processing, map_error
+from .routes import Routes
+from .settings import PROVIDER, EasyInkSettings
+
+PHONE = re.compile(r"^\d{10}$")          # §5.2: exactly ten digits, no "+", no separators
+EMAIL_MAX = 256                          # §5.2
+NAME_MAX = 100                           # §6.3 #11
+SUBJECT_MAX = 500                        # §6.1 #1
+REASON_MAX = 1000                        # §6.7 #26 / #28
+MIN_SIZE = 0.1                           # §5.5: sizeX/sizeY >= 0.1
+LIVE = frozenset({State.SENT, State.IN_PROGRESS})
+
+
+def _position(ref: int | str, items: Sequence[Signer | Document]) -> int:
+    """Index of the item a field refers to (an index, a ``key`` or an ``id``)."""
+    if isinstance(ref, int):
+        return ref
+    for i, item in enumerate(items):
+        if ref in (item.key, item.id):
+            return i
+    raise ValidationError(f"refers to nothing: {ref!r}", path="fields")
+
+
+def _pdf_name(name: str | None, default: str = "document.pdf") -> str:
+    name = (name or "").strip() or default
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+
+
+class EasyInkProvider(Provider):
+    """EasyInk Public API v1 (signing sessions) behind the neutral API."""
+
+    name: ClassVar[str] = PROVIDER
+    settings_class: ClassVar[type[Any]] = EasyInkSettings
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        sequential_order=True,                      # §6.4 #15
+        parallel_order=True,                        # §6.4 #16
+        # §5.4: only `Signature` is documented; other field types are refused before any request.
+        field_types=frozenset({FieldType.SIGNATURE}),
+        sms_delivery=True,                          # §5.2 deliveryMethods Sms
+        sign_by=False,                              # the deadline comes from organisation settings (§5.1)
+        message=False,                              # no message field in any documented body
+        void_reason=True,                           # §6.7 #26 (required)
+        drafts=True,
+        update_draft=True,                          # §6.1 #4 + sub-resources
+        update_signer=True,                         # §6.7 #25
+        delete_draft=True,                          # §6.1 #5
+        # SENT has no search value (no `Pending` filter, §5.1): it is filtered client-side.
+        list_filters=frozenset(vendor.SEARCH_FILTERS) | {State.SENT},
+        download_kinds=frozenset(DocumentKind),     # §6.9 #31-#33; COMBINED and AUDIT are the all-in-one
+        signing_urls=False,                         # no documented way to obtain a signing link
+        webhooks=False,                             # §7: not documented
+        webhook_verification=False,
+        duplicate=True,                             # §6.7 #27 / #28
+        simulated_signing=False,
+    )
+
+    def __init__(self, settings: EasyInkSettings) -> None:
+        super().__init__(settings)
+        self.settings: EasyInkSettings = settings
+        self.routes = Routes(settings.api_url)
+        self._auth = _auth.EasyInkAuth(settings)
+        #: One-by-one orders of started sessions, by id (§6.4: the order cannot change after start).
+        self._orders: dict[str, tuple[str, ...]] = {}
+
+    # --- driver hooks -------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The API host."""
+        return self.settings.api_url
+
+    @property
+    def auth(self) -> httpx.Auth:
+        """Bearer token auth with one refresh (see ``auth.EasyInkAuth``)."""
+        return self._auth
+
+    def error(self, response: httpx.Response) -> SignportError:
+        """Map the ApiError body (§4)."""
+        return map_error(response)
+
+    @classmethod
+    def login(cls, settings: Any, ask: Callable[[str], str], say: Callable[[str], None],
+              transport: httpx.BaseTransport | None = None) -> None:
+        """``signport auth easyink``: authorization code + PKCE, token stored with mode 0600."""
+        _auth.login(settings, ask, say, transport)
+
+    # --- validation (before any request) ----------------------------------------------------------
+    def validate(self, envelope: Envelope) -> None:
+        """EasyInk's own input rules on top of the neutral ones (§5.2, §5.5, §6.1, §6.4)."""
+        p = Problems()
+        if len(envelope.subject) > SUBJECT_MAX:
+            p.add("subject", f"EasyInk allows at most {SUBJECT_MAX} characters")
+        for i, signer in enumerate(envelope.signers):
+            self._check_signer(p, f"signers[{i}]", signer)
+        orders = [s.order for s in envelope.signers if s.order is not None]
+        if envelope.order is SigningOrder.SEQUENTIAL and orders and (
+                len(orders) != len(envelope.signers) or len(set(orders)) != len(orders)):
+            # §6.4 #15: the one-by-one order must list every participant exactly once.
+            p.add("signers", "a sequential order must give every signer a distinct order (or none at all)")
+        for i, field in enumerate(envelope.fields):
+            if field.placement.width < MIN_SIZE:
+                p.add(f"fields[{i}].placement.width", f"EasyInk needs at least {MIN_SIZE} points")
+            if field.placement.height < MIN_SIZE:
+                p.add(f"fields[{i}].placement.height", f"EasyInk needs at least {MIN_SIZE} points")
+        p.raise_if_any()
+
+    def validate_signer_update(self, update: SignerUpdate) -> None:
+        """Contact rules of §6.7 #25."""
+        p = Problems()
+        self._check_contact(p, "", update.email, update.phone)
+        if update.delivery is not None and Delivery.SMS in update.delivery and not update.phone:
+            # The session view does not show phones, so the number must come with the change.
+            p.add("phone", "is required with SMS delivery (EasyInk replaces the contact details whole)")
+        p.raise_if_any()
+
+    def _check_signer(self, p: Problems, path: str, signer: Signer) -> None:
+        for attr in ("first_name", "last_name"):
+            value = getattr(signer, attr)
+            if not 1 <= len(value) <= NAME_MAX:
+                p.add(f"{path}.{attr}", f"EasyInk needs 1 to {NAME_MAX} characters")
+        self._check_contact(p, f"{path}.", signer.email, signer.phone)
+        if Delivery.EMAIL in signer.delivery and not signer.email:
+            p.add(f"{path}.email", "is required for email delivery")
+        if Delivery.SMS in signer.delivery and not signer.phone:
+            p.add(f"{path}.phone", "is required for SMS delivery")
+        try:
+            payloads.vendor_language(signer.language, f"{path}.language")
+        except ValidationError as exc:
+            p.add(exc.path or f"{path}.language", exc.reason)
+
+    @staticmethod
+    def _check_contact(p: Problems, path: str, email: str | None, phone: str | None) -> None:
+        if phone is not None and not PHONE.match(phone):
+            p.add(f"{path}phone", "EasyInk needs exactly 10 digits (no '+', country code or separators)")
+        if email is not None and len(email) > EMAIL_MAX:
+            p.add(f"{path}email", f"EasyInk allows at most {EMAIL_MAX} characters")
+
+    @staticmethod
+    def _reason(reason: str | None, path: str = "reason") -> str:
+        """§6.7 #26/#28: a reason of 1-1000 characters is mandatory."""
+        if reason is None or not reason.strip():
+            raise ValidationError("EasyInk requires a reason (shown to every participant)", path=path)
+        if len(reason) > REASON_MAX:
+            raise ValidationError(f"EasyInk allows at most {REASON_MAX} characters", path=path)
+        return reason
+
+    # --- pure parsing ---------------------------------------------------------------------------
+    def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:
+        """A session view, draft view or search item -> Envelope (no I/O)."""
+        return payloads.parse_envelope(payload)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
+        """EasyInk documents no webhooks (§7): poll with ``wait`` instead."""
+        self.unsupported("webhooks", "EasyInk does not document webhooks; use wait() to poll")
+
+    # --- small flow pieces ------------------------------------------------------------------------
+    def _json(self, response: httpx.Response) -> Any:
+        return json_body(self.check(response))
+
+    def _backoff(self) -> Iterator[float]:
+        """Waits for processing: ``poll_interval`` doubling to ``poll_max``, summing to ``processing_timeout``."""
+        delay, total = self.settings.poll_interval, 0.0
+        while total + delay <= self.settings.processing_timeout:
+            yield delay
+            total += delay
+            delay = min(delay * 2, self.settings.poll_max)
+
+    def _poll(self, build: Callable[[], httpx.Request], ready: Callable[[Any], bool], what: str) -> Flow[Any]:
+        """GET until ``ready(body)``, with bounded backoff (§5.3: processing is asynchronous)."""
+        waits = self._backoff()
+        request = build()
+        while True:
+            body = self._json((yield request))
+            if ready(body):
+                return body
+            wait = next(waits, None)
+            if wait is None:
+                raise ProviderError(f"EasyInk was still {what} after {self.settings.processing_timeout:g} s",
+                                    provider=PROVIDER)
+            request = delayed(build(), wait)
+
+    def _draft(self, envelope_id: str) -> Flow[Any]:
+        return self._json((yield self.routes.request("get_draft", signingSessionId=envelope_id)))
+
+    def _processed(self, envelope_id: str) -> Flow[Any]:
+        """Wait until every draft document reports a processed status (§5.3, §6.6)."""
+        def ready(draft: Any) -> bool:
+            docs = payloads.as_list(draft.get("documents")) if isinstance(draft, Mapping) else []
+            for doc in docs:
+                if vendor.is_failed(doc.get("status")):
+                    raise ProviderError(f"EasyInk could not process document {doc.get('title')!r} "
+                                        f"(status {doc.get('status')})", provider=PROVIDER)
+            return all(d.get("status") in vendor.DOCUMENT_READY for d in docs)
+
+        return (yield from self._poll(lambda: self.routes.request("get_draft", signingSessionId=envelope_id),
+                                      ready, "processing the documents"))
+
+    def _upload(self, draft_id: str, document: Document) -> Flow[str]:
+        """§6.2 #6: multipart, single part ``fileContent``, streamed from disk when the document has a path."""
+        part = FilePart(_pdf_name(document.name), "application/pdf", path=document.path,
+                        content=None if document.path is not None else document.content, field_name="fileContent")
+        url = httpx.URL(self.routes.url("upload_document", signingSessionId=draft_id))
+        # A request built around a ready stream gets no automatic Host header from httpx.
+        request = multipart_request("POST", url, [part],
+                                    headers={"Accept": "application/json", "Host": url.netloc.decode("ascii")})
+        response = yield request
+        return payloads.parse_id(self._json(response), "the document upload")
+
+    def _add_participant(self, draft_id: str, signer: Signer, path: str) -> Flow[str]:
+        body = payloads.participant_body(signer, path)
+        response = yield self.routes.request("add_participant", id=draft_id, json=body)
+        return payloads.parse_id(self._json(response), "the new participant")
+
+    def _set_order(self, draft_id: str, participant_ids: Sequence[str]) -> Flow[None]:
+        """§6.4 #15: every participant, first signer first."""
+        response = yield self.routes.request("order_one_by_one", id=draft_id,
+                                             json={"participantsOrder": list(participant_ids)})
+        self.check(response)
+
+    def _start(self, envelope_id: str, convert: bool) -> Flow[None]:
+        """§6.6 #21 convert (draft -> ReadyToStart), then #22 start."""
+        if convert:
+            self.check((yield self.routes.request("convert", signingSessionId=envelope_id)))
+        self.check((yield self.routes.request("start", signingSessionId=envelope_id)))
+
+    def _cleanup(self, draft_id: str) -> Flow[bool]:
+        """Delete a half-built draft (§6.1 #5); ``False`` if that fails (e.g. a locked draft)."""
+        try:
+            response = yield self.routes.request("delete_draft", signingSessionId=draft_id)
+        except SignportError:
+            return False
+        return response.is_success or response.status_code == 404
+
+    # --- flows -------------------------------------------------------------------------------------
+    def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """The build sequence of §6.6: draft, documents, participants, order, wait, fields, convert, start.
+
+        On a failure after the draft exists, the draft is deleted (unless it cannot be: locked
+        or already started) and ``PartialFailure`` names it and says whether it is gone.
+        """
+        signers = list(envelope.signers)
+        sequence = list(range(len(signers)))
+        if all(s.order is not None for s in signers):
+            sequence.sort(key=lambda i: signers[i].order or 0)
+        draft_id: str | None = None
+        step = "create the draft"
+        remote: list[str] = []
+        try:
+            body = {"subject": envelope.subject, **extras}
+            draft_id = payloads.parse_id(self._json((yield self.routes.request("create_draft", json=body))),
+                                         "the new draft")
+            remote.append(draft_id)
+            document_ids: list[str] = []
+            for i, document in enumerate(envelope.documents):
+                step = f"upload documents[{i}]"
+                document_ids.append((yield from self._upload(draft_id, document)))
+            remote.extend(document_ids)
+            participant_ids: list[str] = []
+            for i, signer in enumerate(signers):
+                step = f"add signers[{i}]"
+                participant_ids.append((yield from self._add_participant(draft_id, signer, f"signers[{i}]")))
+            remote.extend(participant_ids)
+            order = tuple(participant_ids[i] for i in sequence)
+            if envelope.order is SigningOrder.SEQUENTIAL:
+                step = "set the signing order"
+                yield from self._set_order(draft_id, order)
+            step = "wait for document processing"
+            yield from self._processed(draft_id)
+            for i, field in enumerate(envelope.fields):
+                step = f"add fields[{i}]"
+                pid = participant_ids[_position(field.signer, signers)]
+                did = document_ids[_position(field.document, envelope.documents)]
+                response = yield self.routes.request("add_field", id=draft_id,
+                                                     json=payloads.field_body(field, pid, did))
+                remote.append(payloads.parse_id(self._json(response), "the new field"))
+            if send:
+                step = "convert and start"
+                yield from self._start(draft_id, convert=True)
+                self._orders[draft_id] = order if envelope.order is SigningOrder.SEQUENTIAL else ()
+        except Exception as exc:
+            if draft_id is None:
+                raise
+            cause = exc if isinstance(exc, SignportError) else ProviderError(str(exc), provider=PROVIDER)
+            cleaned = yield from self._cleanup(draft_id)
+            fate = (f"the half-built draft {draft_id} was deleted" if cleaned else
+                    f"the draft {draft_id} is left on EasyInk (delete it with delete_draft)")
+            raise PartialFailure(f"EasyInk: {'sending' if send else 'creating the draft'} failed at "
+                                 f"'{step}': {cause.message}; {fate}", envelope_id=draft_id,
+                                 remote_ids=remote, cleaned_up=cleaned, cause=cause) from exc
+        return (yield from self.get(draft_id))
+
+    def send_draft(self, envelope_id: str) -> Flow[Envelope]:
+        """Convert (if still a draft) and start."""
+        current = yield from self.get(envelope_id)
+        if current.state not in (State.DRAFT, State.READY):
+            raise InvalidState(f"only a draft can be sent; {envelope_id} is {current.native_state}",
+                               provider=PROVIDER)
+        if current.state is State.DRAFT:
+            yield from self._processed(envelope_id)
+        yield from self._start(envelope_id, convert=current.state is State.DRAFT)
+        return (yield from self.get(envelope_id))
+
+    def get(self, envelope_id: str) -> Flow[Envelope]:
+        """Session view (§6.7 #23), falling back to the draft view (§6.1 #2) for drafts."""
+        response = yield self.routes.request("get_session", signingSessionId=envelope_id)
+        if not response.is_success:
+            error = self.error(response)
+            if not isinstance(error, NotFound):
+                raise error
+            return payloads.parse_draft((yield from self._draft(envelope_id)))
+        session = json_body(response)
+        state = vendor.session_state(session.get("status") if isinstance(session, Mapping) else None)
+        if state is State.DRAFT:
+            return payloads.parse_draft((yield from self._draft(envelope_id)))
+        order = self._orders.get(envelope_id)
+        if order is None and state in LIVE | {State.READY}:
+            # The session view does not say whether the order is one-by-one; the draft view does.
+            # Whether it is served after the start is not documented (§6.1 #2): tolerate a refusal.
+            reply = yield self.routes.request("get_draft", signingSessionId=envelope_id)
+            order = payloads.order_of(json_body(reply)) if reply.is_success else ()
+            self._orders[envelope_id] = order
+        return payloads.parse_session(session, order)
+
+    def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
+        """§6.8 #29: zero-based ``pageIndex``, ``pageSize`` <= 100, repeated ``statuses`` keys."""
+        index = int(cursor or 0)
+        params: dict[str, Any] = {"pageIndex": index, "pageSize": self.settings.page_size}
+        if states and all(s in vendor.SEARCH_FILTERS for s in states):
+            params["statuses"] = sorted(vendor.SEARCH_FILTERS[s] for s in states)
+        page = self._json((yield self.routes.request("search", params=params)))
+        items = payloads.as_list(page.get("items")) if isinstance(page, Mapping) else []
+        envelopes = [payloads.parse_search_item(item) for item in items]
+        if states:
+            envelopes = [e for e in envelopes if e.state in states]
+        count = page.get("pagesCount") if isinstance(page, Mapping) else None
+        more = index + 1 < count if isinstance(count, int) else len(items) >= self.settings.page_size
+        return Page(tuple(envelopes), next=index + 1 if more else None)
+
+    def update_draft(self, envelope_id: str, update: DraftUpdate, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """§6.1 #4 (subject, ``reminderFrequency`` via extras), then participants and documents (§6.2, §6.3).
+
+        In one-by-one mode the order is sent again afterwards (§6.4 #15, S5).
+        """
+        p = Problems()
+        for i, signer in enumerate(update.add_signers):
+            self._check_signer(p, f"add_signers[{i}]", signer)
+        if update.subject is not None and len(update.subject) > SUBJECT_MAX:
+            p.add("subject", f"EasyInk allows at most {SUBJECT_MAX} characters")
+        p.raise_if_any()
+        draft = yield from self._draft(envelope_id)
+        if update.subject is not None or extras:
+            body = {"subject": update.subject if update.subject is not None else draft.get("subject"),
+                    "reminderFrequency": draft.get("reminderFrequency"), **extras}
+            self.check((yield self.routes.request("update_draft", signingSessionId=envelope_id, json=body)))
+        for pid in update.remove_signers:
+            self.check((yield self.routes.request("remove_participant", signingSessionId=envelope_id,
+                                                  participantId=pid)))
+        for did in update.remove_documents:
+            self.check((yield self.routes.request("remove_document", signingSessionId=envelope_id,
+                                                  documentId=did)))
+        added: list[str] = []
+        for i, signer in enumerate(update.add_signers):
+            added.append((yield from self._add_participant(envelope_id, signer, f"add_signers[{i}]")))
+        for document in update.add_documents:
+            yield from self._upload(envelope_id, document)
+        old_order = payloads.order_of(draft)
+        if old_order and (update.add_signers or update.remove_signers):
+            removed = set(update.remove_signers)
+            yield from self._set_order(envelope_id, [i for i in old_order if i not in removed] + added)
+        return (yield from self.get(envelope_id))
+
+    def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
+        """§6.7 #25: new contact details (the vendor refuses once the link was used -> ``InvalidState``)."""
+        session = self._json((yield self.routes.request("get_session", signingSessionId=envelope_id)))
+        participant = next((p for p in payloads.as_list(session.get("participants"))
+                            if signer_id in (p.get("participantId"), p.get("id"))), None)
+        if participant is None:
+            raise NotFound(f"EasyInk session {envelope_id} has no participant {signer_id}", provider=PROVIDER)
+        email = update.email if update.email is not None else payloads.as_str(participant.get("email"))
+        if update.delivery is not None:
+            delivery = update.delivery
+        else:
+            # The session view shows no delivery methods: email if there is an address, SMS if a phone is given.
+            delivery = frozenset({Delivery.EMAIL} if email else set()) | (
+                {Delivery.SMS} if update.phone else set())
+        if Delivery.EMAIL in delivery and not email:
+            raise ValidationError("is required for email delivery", path="email")
+        if Delivery.SMS in delivery and not update.phone:
+            raise ValidationError("is required with SMS delivery", path="phone")
+        body = payloads.contact_body(email, update.phone, delivery)
+        self.check((yield self.routes.request("update_contact", signingSessionId=envelope_id,
+                                              participantId=signer_id, json=body)))
+        return (yield from self.get(envelope_id))
+
+    def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
+        """§6.7 #26: reason required (1-1000), checked before any request."""
+        body = {"reason": self._reason(reason)}
+        self.check((yield self.routes.request("void", id=envelope_id, json=body)))
+        return (yield from self.get(envelope_id))
+
+    def delete_draft(self, envelope_id: str) -> Flow[None]:
+        """§6.1 #5: locked drafts and started sessions are refused (-> ``InvalidState``)."""
+        self.check((yield self.routes.request("delete_draft", signingSessionId=envelope_id)))
+        self._orders.pop(envelope_id, None)
+
+    def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
+                  reason: str | None) -> Flow[Envelope]:
+        """§6.7 #27 copy, or #28 recreate-and-void (needs a void reason); returns the new draft."""
+        if subject is not None and len(subject) > SUBJECT_MAX:
+            raise ValidationError(f"EasyInk allows at most {SUBJECT_MAX} characters", path="subject")
+        if void_original:
+            body = {"subject": subject, "voidReason": self._reason(reason)}
+            request = self.routes.request("recreate", signingSessionId=envelope_id, json=body)
+        else:
+            request = self.routes.request("copy", signingSessionId=envelope_id, json={"subject": subject})
+        new_id = payloads.parse_id(self._json((yield request)), "the copy")
+        return (yield from self.get(new_id))
+
+    def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
+        """§6.9: ORIGINAL #31 (a draft's #8), EXECUTED #32 per participant, COMBINED/AUDIT #33 all-in-one."""
+        envelope = yield from self.get(envelope_id)
+        raw = envelope.raw
+        targets: list[tuple[Callable[[], httpx.Request], str]] = []
+        if kind is DocumentKind.ORIGINAL:
+            route = "download_draft_document" if envelope.state is State.DRAFT else "download_document"
+            for doc in envelope.documents:
+                if doc.id is None:
+                    continue
+                targets.append((self._download_request(route, envelope_id, doc.id),
+                                _pdf_name(doc.name)))
+        else:
+            if envelope.state is not State.COMPLETED:
+                raise InvalidState(f"{kind.value} documents exist once the envelope is completed; "
+                                   f"{envelope_id} is {envelope.native_state}", provider=PROVIDER)
+            if kind is DocumentKind.EXECUTED:
+                raw = yield from self._poll(
+                    lambda: self.routes.request("get_session", signingSessionId=envelope_id),
+                    lambda s: all(d.get("processingStatus") in vendor.FILE_READY
+                                  for d in payloads.as_list(s.get("signedDocuments"))),
+                    "processing the signed documents")
+                for signed in payloads.as_list(raw.get("signedDocuments")):
+                    sid = payloads.as_str(signed.get("signedDocumentId"))
+                    if sid is not None:
+                        targets.append((self._download_request("download_signed", envelope_id, sid),
+                                        _pdf_name(payloads.as_str(signed.get("title")))))
+            else:
+                raw = yield from self._poll(
+                    lambda: self.routes.request("get_session", signingSessionId=envelope_id),
+                    self._all_in_one_ready, "compiling the all-in-one document")
+                combined = raw.get("allInOneDocument") or {}
+                title = _pdf_name(payloads.as_str(combined.get("title")), f"{envelope_id}.pdf")
+                if kind is DocumentKind.AUDIT:
+                    # The audit trail is part of the all-in-one PDF (§6.9 #33); no separate download exists.
+                    title = f"{title[:-4]} (audit trail).pdf"
+                targets.append((self._download_request("download_all_in_one", envelope_id), title))
+        paths: list[Path] = []
+        used: set[str] = set()
+        for build, filename in targets:
+            name = filename
+            n = 2
+            while name.lower() in used:
+                name = f"{filename[:-4]} ({n}).pdf"
+                n += 1
+            used.add(name.lower())
+            paths.append((yield from self._fetch(build, to, name)))
+        return paths
+
+    @staticmethod
+    def _all_in_one_ready(session: Any) -> bool:
+        combined = session.get("allInOneDocument") if isinstance(session, Mapping) else None
+        if not isinstance(combined, Mapping):
+            return False
+        if vendor.is_failed(payloads.as_str(combined.get("status"))):
+            raise ProviderError("EasyInk could not compile the all-in-one document", provider=PROVIDER)
+        return combined.get("status") in vendor.FILE_READY
+
+    def _download_request(self, route: str, envelope_id: str,
+                          document_id: str | None = None) -> Callable[[], httpx.Request]:
+        def build() -> httpx.Request:
+            if document_id is None:
+                request = self.routes.request(route, signingSessionId=envelope_id)
+            else:
+                request = self.routes.request(route, signingSessionId=envelope_id, documentId=document_id)
+            request.headers["Accept"] = "application/pdf, application/json"
+            return request
+        return build
+
+    def _fetch(self, build: Callable[[], httpx.Request], folder: Path, filename: str) -> Flow[Path]:
+        """Stream one PDF to disk; "Document processing is in progress" (§4 quirk 2) is retried with backoff."""
+        waits = self._backoff()
+        request = save_to(build(), folder, filename)
+        while True:
+            response = yield request
+            if response.is_success:
+                return saved_path(response)
+            wait = next(waits, None) if is_processing(response) else None
+            if wait is None:
+                raise self.error(response)
+            request = delayed(save_to(build(), folder, filename), wait)

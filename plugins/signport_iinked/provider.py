@@ -1,0 +1,398 @@
+"""The iinked Sign provider: packages API flows built from ``routes`` and ``payloads``.
+
+Reference: ../shared/vendor-api/iinked.md (section numbers in the comments). Where the reference
+is silent the flow says so and either refuses (capabilities) or checks first instead of guessing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import json
+from base64 import b64encode
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from signport.capabilities import Capabilities
+from signport.errors import (
+    ConfigError,
+    InvalidState,
+    NotFound,
+    PartialFailure,
+    ProviderError,
+    SignportError,
+    ValidationError,
+    WebhookVerificationError,
+)
+from signport.model import Document, DraftUpdate, Envelope, Event, SignerUpdate
+from signport.multipart import FilePart
+from signport.provider import Flow, Page, Provider, json_body, save_to, saved_path
+from signport.states import DocumentKind, State, Verification
+from signport.transport import safe_filename
+from signport.wire import format_timestamp
+
+from . import payloads
+from .errors import map_error
+from .routes import Routes
+from .settings import PROVIDER, IinkedAuth, IinkedSettings, WebhookVerifier
+from .states import DRAFT_STATES, LIST_FILTERS, RESCINDABLE_STATES, native_filter
+
+SIGNATURE_HEADER = "x-syngrafii-signature"  # §7.3 (the brand change did not rename it)
+#: §5.1: temporary uploads not attached to a package are deleted after 24 h.
+TEMPORARY_FILE_HOURS = 24
+Json = Mapping[str, Any]
+
+
+class IinkedProvider(Provider):
+    """iinked Sign (formerly Syngrafii) packages API, v4 docs, ``/api/v1`` paths."""
+
+    name: ClassVar[str] = PROVIDER
+    settings_class: ClassVar[type[Any]] = IinkedSettings
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        sequential_order=True,  # §4.1 "Sequential"
+        parallel_order=True,  # §4.1 "concurrent"
+        field_types=frozenset(),  # §10: no field placement in the API; templates/editor only
+        sms_delivery=False,  # §5.2 takes a mobileNumber, but how SMS invitations are chosen is not documented
+        sign_by=True,  # §5.2 timeSignBy
+        message=True,  # §5.2/§5.3 message
+        void_reason=True,  # §5.8 rescindMessage
+        drafts=True,  # §4.2 draft + §5.4 send
+        update_draft=True,  # §5.3
+        update_signer=True,  # §5.3 updateSigners
+        delete_draft=True,  # §5.9
+        list_filters=frozenset(LIST_FILTERS),  # §5.7 states[] (DECLINED cannot be filtered: states.py)
+        download_kinds=frozenset({DocumentKind.EXECUTED}),  # §5.13: only the executed PDF is documented
+        signing_urls=True,  # §5.10
+        webhooks=True,  # §7
+        webhook_verification=False,  # §7.3: algorithm not documented; only a user-supplied verifier checks
+        duplicate=False,  # not in the API (§5.0)
+        simulated_signing=False,
+    )
+
+    def __init__(self, settings: IinkedSettings) -> None:
+        super().__init__(settings)
+        self.settings: IinkedSettings = settings
+        settings.check()
+        self._auth = settings.make_auth()
+        self._base_url = settings.resolved_base_url()
+        self.routes = Routes(self._base_url)
+        self._verifier = resolve_verifier(settings.webhook_verifier)
+
+    # --- what the drivers need ---------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The API base URL (``.../api/v1``)."""
+        return self._base_url
+
+    @property
+    def auth(self) -> IinkedAuth:
+        """``api_key`` header or Bearer token (§2)."""
+        return self._auth
+
+    def error(self, response: httpx.Response) -> SignportError:
+        """Map the §8 error body."""
+        return map_error(response)
+
+    def validate(self, envelope: Envelope) -> None:
+        """Every document must be uploadable: §5.1 sends raw bytes, so content must be local."""
+        for i, doc in enumerate(envelope.documents):
+            if not doc.has_content:
+                raise ValidationError("needs content (path or bytes) to upload", path=f"documents[{i}]",
+                                      provider=PROVIDER)
+
+    # --- pure parsing ------------------------------------------------------------------------
+    def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:
+        """A status, full Package or list item payload (or ``{"status", "package"}``) -> Envelope."""
+        return payloads.parse_envelope(payload)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
+        """A delivery (§7.2) -> Event; verified only with a configured verifier (§7.3).
+
+        No verifier: ``Verification.NOT_CONFIGURED``. A verifier that accepts: ``VERIFIED``. A
+        verifier that refuses, fails, or has no signature header to check: ``WebhookVerificationError``.
+        """
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        verification = self._verify(lowered, raw)
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProviderError("iinked: the webhook body is not JSON", provider=PROVIDER) from exc
+        if not isinstance(payload, Mapping):
+            raise ProviderError("iinked: the webhook body is not a JSON object", provider=PROVIDER)
+        return payloads.parse_event(payload, verification)
+
+    def _verify(self, headers: Mapping[str, str], body: bytes) -> Verification:
+        if self._verifier is None:
+            return Verification.NOT_CONFIGURED
+        signature = headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise WebhookVerificationError("iinked: the webhook has no X-Syngrafii-Signature header",
+                                           provider=PROVIDER)
+        try:
+            ok = self._verifier(signature=signature, body=body, headers=headers,
+                                secret=self.settings.webhook_secret)
+        except WebhookVerificationError:
+            raise
+        except Exception as exc:
+            raise WebhookVerificationError(f"iinked: the webhook verifier failed ({type(exc).__name__})",
+                                           provider=PROVIDER) from exc
+        if not ok:
+            raise WebhookVerificationError("iinked: the webhook signature does not match", provider=PROVIDER)
+        return Verification.VERIFIED
+
+    # --- flows ---------------------------------------------------------------------------------
+    def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """§5.1 upload each document, then §5.2 ``packages/add`` (state ``open`` or ``draft``)."""
+        if envelope.fields:
+            self.unsupported("fields", "iinked cannot place fields through its API (reference §10)")
+        uploaded: list[str] = []
+        try:
+            documents = yield from self._upload_all(envelope.documents, uploaded)
+            body = payloads.add_body(envelope, documents, send=send,
+                                     links=self.settings.generate_signer_links, extras=extras)
+            response = yield self.routes.add(body)
+            package_id = payloads.package_id_of(json_body(self.check(response)))
+        except Exception as exc:
+            raise self._partial(exc, uploaded, "creating the package") from exc
+        try:
+            return (yield from self._read(package_id))
+        except SignportError as exc:
+            raise PartialFailure(f"iinked: package {package_id} was created but reading it back failed",
+                                 envelope_id=package_id, remote_ids=[package_id], cause=exc) from exc
+
+    def send_draft(self, envelope_id: str) -> Flow[Envelope]:
+        """§5.4, only from draft/select/add (checked first)."""
+        yield from self._require(envelope_id, DRAFT_STATES, "send")
+        self.check((yield self.routes.send(envelope_id)))
+        return (yield from self._read(envelope_id))
+
+    def get(self, envelope_id: str) -> Flow[Envelope]:
+        """§5.5 status (links, revision flags) + §5.6 full Package (declines, message, times)."""
+        return (yield from self._read(envelope_id))
+
+    def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
+        """§5.7: ``skip``/``take`` until ``total``; SENT/IN_PROGRESS share ``open`` and are post-filtered."""
+        skip = int(cursor or 0)
+        response = yield self.routes.list(skip=skip, take=self.settings.page_size, states=native_filter(states))
+        items, _, total = payloads.list_page(json_body(self.check(response)))
+        envelopes = [payloads.parse_envelope(item) for item in items]
+        if states:
+            envelopes = [e for e in envelopes if e.state in states]
+        following = skip + len(items)
+        return Page(tuple(envelopes), next=following if items and following < total else None)
+
+    def update_draft(self, envelope_id: str, update: DraftUpdate, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """§5.3 on a draft: name, timeSignBy, message, add/delete signers and documents (uploaded first)."""
+        status = yield from self._require(envelope_id, DRAFT_STATES, "update")
+        _require_members(status, "signers", "signerId", update.remove_signers, "remove_signers")
+        _require_members(status, "documents", "documentId", update.remove_documents, "remove_documents")
+        uploaded: list[str] = []
+        try:
+            added = yield from self._upload_all(update.add_documents, uploaded)
+            body: dict[str, Any] = {"packageId": envelope_id}
+            if update.subject is not None:
+                body["name"] = update.subject
+            if update.sign_by is not None:
+                body["timeSignBy"] = format_timestamp(update.sign_by)
+            if update.message is not None:
+                body["message"] = update.message
+            if update.add_signers:
+                body["addSigners"] = [payloads.signer_body(s) for s in update.add_signers]
+            if update.remove_signers:
+                body["deleteSigners"] = [{"signerId": s} for s in update.remove_signers]
+            if added:
+                body["addDocuments"] = [{"fileName": name, "fileId": fid} for name, fid in added]
+            if update.remove_documents:
+                body["deleteDocuments"] = [{"documentId": d} for d in update.remove_documents]
+            # §5.3: after an add with links on, updates regenerate links unless told otherwise; say it.
+            body["generateSignerLinks"] = self.settings.generate_signer_links
+            body["returnPackage"] = False
+            body.update(extras)
+            self.check((yield self.routes.update(body)))
+        except Exception as exc:
+            raise self._partial(exc, uploaded, "updating the package", envelope_id=envelope_id) from exc
+        return (yield from self._read(envelope_id))
+
+    def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
+        """§5.3 ``updateSigners`` on a draft or open package; earlier links of that signer stop working."""
+        status = yield from self._require(envelope_id, DRAFT_STATES | RESCINDABLE_STATES, "update a signer of")
+        current = next((s for s in payloads.as_maps(status.get("signers")) if s.get("signerId") == signer_id), None)
+        if current is None:
+            raise NotFound(f"iinked: package {envelope_id} has no signer {signer_id}", provider=PROVIDER)
+        # The updateSigners item table is cut off (§5.3): whether omitted keys are cleared is unknown,
+        # so the whole signer is sent, with the changed values.
+        entry: dict[str, Any] = {"signerId": signer_id}
+        for key in ("firstName", "lastName", "email", "mobileNumber"):
+            value = current.get(key)
+            if isinstance(value, str) and value:
+                entry[key] = value
+        if update.email is not None:
+            entry["email"] = update.email
+        if update.phone is not None:
+            entry["mobileNumber"] = update.phone
+        body = {"packageId": envelope_id, "updateSigners": [entry],
+                "generateSignerLinks": self.settings.generate_signer_links, "returnPackage": False}
+        self.check((yield self.routes.update(body)))
+        return (yield from self._read(envelope_id))
+
+    def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
+        """§5.8 rescind (``rescindMessage``), only for an ``open`` package (checked first)."""
+        yield from self._require(envelope_id, RESCINDABLE_STATES, "void")
+        self.check((yield self.routes.rescind(envelope_id, reason, notify=self.settings.notify)))
+        return (yield from self._read(envelope_id))
+
+    def delete_draft(self, envelope_id: str) -> Flow[None]:
+        """§5.9, for drafts only (checked first: the vendor would also delete a sent package)."""
+        yield from self._require(envelope_id, DRAFT_STATES, "delete")
+        # A draft's signers were never notified (§4.2), so none are told about the deletion.
+        self.check((yield self.routes.delete(envelope_id, notify=False)))
+        return None
+
+    def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
+        """§5.13: the executed PDF of each document, streamed to ``to``; only once COMPLETED.
+
+        What the endpoint does before execution is not documented, so signport checks first.
+        """
+        if kind is not DocumentKind.EXECUTED:
+            self.unsupported(f"download_{kind.value}",
+                             f"iinked does not document {kind.value} downloads (reference §5.13)")
+        status = yield from self._status(envelope_id)
+        envelope = payloads.parse_envelope(status)
+        if envelope.state is not State.COMPLETED:
+            raise InvalidState(f"iinked: package {envelope_id} is {envelope.state.value}; executed documents "
+                               "exist only once every signer has signed", provider=PROVIDER)
+        paths: list[Path] = []
+        names: set[str] = set()
+        for doc in envelope.documents:
+            if not doc.id:
+                continue
+            request = save_to(self.routes.executed_pdf(envelope_id, doc.id), to, _unique(doc, names))
+            paths.append(saved_path(self.check((yield request))))
+        return paths
+
+    def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
+        """§5.10 ``POST /packages/{id}/link/sign/{signerId}``: a link that needs no login."""
+        response = yield self.routes.sign_link(envelope_id, signer_id)
+        return payloads.link_from_response(json_body(self.check(response)))
+
+    # --- building blocks -----------------------------------------------------------------------
+    def _read(self, package_id: str) -> Flow[Envelope]:
+        status = yield from self._status(package_id)
+        package = json_body(self.check((yield self.routes.package(package_id))))
+        return payloads.parse_envelope({"status": status, "package": payloads.unwrap(payloads.as_map(package))})
+
+    def _status(self, package_id: str) -> Flow[Json]:
+        response = yield self.routes.status(package_id)
+        return payloads.as_map(json_body(self.check(response)))
+
+    def _require(self, package_id: str, allowed: frozenset[str], action: str) -> Flow[Json]:
+        status = yield from self._status(package_id)
+        native = status.get("state")
+        if native not in allowed:
+            state = payloads.parse_envelope(status).state.value
+            raise InvalidState(f"iinked: cannot {action} package {package_id}: it is {state} "
+                               f"(native state {native!r})", provider=PROVIDER)
+        return status
+
+    def _upload_all(self, documents: tuple[Document, ...], uploaded: list[str]) -> Flow[list[tuple[str, str]]]:
+        """Upload each document (§5.1); ``uploaded`` collects the fileIds as they arrive."""
+        out: list[tuple[str, str]] = []
+        for doc in documents:
+            name = upload_name(doc.name)
+            response = yield self.routes.upload(self._part(doc, name), external_id=doc.key)
+            ids = payloads.uploaded_file_ids(json_body(self.check(response)))
+            if not ids:
+                raise ProviderError("iinked: the upload response has no fileId", provider=PROVIDER)
+            uploaded.extend(ids)
+            out.append((name, ids[0]))
+        return out
+
+    def _part(self, doc: Document, name: str) -> FilePart:
+        field = self.settings.upload_field or None
+        # §5.1: raw bytes, part Content-Type application/pdf, the filename in Content-Disposition.
+        if doc.path is not None:
+            return FilePart(name, "application/pdf", path=doc.path, field_name=field)
+        if doc.content is not None:
+            return FilePart(name, "application/pdf", content=doc.content, field_name=field)
+        raise ValidationError("needs content (path or bytes) to upload", path="documents", provider=PROVIDER)
+
+    def _partial(self, exc: Exception, uploaded: list[str], doing: str,
+                 envelope_id: str | None = None) -> Exception:
+        if not uploaded:
+            return exc
+        cause = exc if isinstance(exc, SignportError) else None
+        return PartialFailure(
+            f"iinked: {doing} failed after uploading temporary file(s) {', '.join(uploaded)}; the vendor "
+            f"deletes unattached temporary files after {TEMPORARY_FILE_HOURS} h (reference §5.1)",
+            envelope_id=envelope_id, remote_ids=uploaded, cleaned_up=False, cause=cause,
+            provider=PROVIDER)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def upload_name(name: str) -> str:
+    """The file name sent with an upload: the vendor converts by extension (§5.1), so PDFs end in .pdf."""
+    name = name.strip() or "document.pdf"
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+
+
+def _unique(doc: Document, taken: set[str]) -> str:
+    base = safe_filename(upload_name(doc.name))
+    stem, ext = base[:-4], base[-4:]
+    name, n = base, 2
+    while name.lower() in taken:
+        name = f"{stem} ({n}){ext}"
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def _require_members(status: Json, collection: str, key: str, wanted: tuple[str, ...], path: str) -> None:
+    have = {m.get(key) for m in payloads.as_maps(status.get(collection))}
+    for i, item in enumerate(wanted):
+        if item not in have:
+            raise NotFound(f"iinked: {path}[{i}]: the package has no {collection[:-1]} {item}",
+                           provider=PROVIDER)
+
+
+def resolve_verifier(value: Any) -> WebhookVerifier | None:
+    """``None``, a callable, or ``"module:function"`` (from the environment or TOML) -> a verifier."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        module_name, sep, attr = value.partition(":")
+        if not sep:
+            raise ConfigError(f"{PROVIDER}: webhook_verifier must be 'module:function'", provider=PROVIDER)
+        try:
+            value = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"{PROVIDER}: cannot load webhook_verifier {value!r}: {exc}",
+                              provider=PROVIDER) from None
+    if not callable(value):
+        raise ConfigError(f"{PROVIDER}: webhook_verifier must be callable", provider=PROVIDER)
+    verifier: WebhookVerifier = value
+    return verifier
+
+
+def hmac_verifier(*, digest: str = "sha256", encoding: str) -> WebhookVerifier:
+    """A verifier comparing the header with HMAC(``secret``, body), for you to choose once you have
+    checked a real delivery: the reference does not document the algorithm (§7.3), so signport
+    never picks one for you. ``encoding`` is ``"hex"`` or ``"base64"``.
+    """
+    if encoding not in ("hex", "base64"):
+        raise ValueError("encoding must be 'hex' or 'base64'")
+    hashlib.new(digest)  # fail now on an unknown digest
+
+    def verify(*, signature: str, body: bytes, headers: Mapping[str, str], secret: str | None) -> bool:
+        if not secret:
+            raise WebhookVerificationError("iinked: webhook_secret is not set", provider=PROVIDER)
+        mac = hmac.new(secret.encode("utf-8"), body, digest).digest()
+        expected = mac.hex() if encoding == "hex" else b64encode(mac).decode("ascii")
+        return hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("ascii", "replace"))
+
+    return verify
+

@@ -1,0 +1,984 @@
+"""The ``local`` provider: no account, no network, the rules a vendor enforces.
+
+Envelopes live in a SQLite store (see ``store.py``); signers are simulated with
+``LocalProvider.sign`` and ``LocalProvider.decline``. When the last signer signs,
+executed PDFs and an audit trail are written beside the store (``stamping.py``).
+
+Flows are generators that never yield: the drivers run them like any other
+provider's, and every mutation happens in one store transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+
+from signport.capabilities import Capabilities
+from signport.errors import InvalidState, NotFound, ProviderError, SignportError, ValidationError
+from signport.model import Document as NeutralDocument
+from signport.model import DraftUpdate, Envelope, Event, Field, Placement, Signer, SignerUpdate
+from signport.provider import Flow, Page, Provider
+from signport.states import (
+    Delivery,
+    DocumentKind,
+    EventKind,
+    FieldType,
+    SignerState,
+    SigningOrder,
+    State,
+    Verification,
+)
+from signport.transport import CHUNK, atomic_copy, atomic_file, safe_filename, target_path
+
+from . import stamping
+from .settings import LocalSettings
+from .store import (
+    COMPLETED,
+    DECLINED,
+    DRAFT,
+    EXPIRED,
+    IN_PROGRESS,
+    OPEN,
+    S_DECLINED,
+    S_NEXT,
+    S_PENDING,
+    S_SIGNED,
+    SENT,
+    VOIDED,
+    DocumentRecord,
+    EnvelopeRecord,
+    EventRecord,
+    FieldRecord,
+    SignerRecord,
+    Store,
+    envelope_from,
+    new_id,
+    to_json,
+)
+
+NAME = "local"
+
+#: Native envelope status -> neutral state (anything else is UNKNOWN).
+STATES: Mapping[str, State] = {
+    DRAFT: State.DRAFT,
+    SENT: State.SENT,
+    IN_PROGRESS: State.IN_PROGRESS,
+    COMPLETED: State.COMPLETED,
+    DECLINED: State.DECLINED,
+    VOIDED: State.VOIDED,
+    EXPIRED: State.EXPIRED,
+}
+NATIVE: Mapping[State, str] = {v: k for k, v in STATES.items()}
+#: Native signer status -> neutral signer state.
+SIGNER_STATES: Mapping[str, SignerState] = {
+    S_PENDING: SignerState.PENDING,
+    S_NEXT: SignerState.NEXT,
+    S_SIGNED: SignerState.SIGNED,
+    S_DECLINED: SignerState.DECLINED,
+}
+
+# Native event names (the ``event`` of a local webhook delivery).
+E_CREATED = "envelope_created"
+E_SENT = "envelope_sent"
+E_UPDATED = "envelope_updated"
+E_SIGNER_UPDATED = "signer_updated"
+E_SIGNED = "signer_signed"
+E_DECLINED_BY = "signer_declined"
+E_DOC_COMPLETED = "document_completed"
+E_COMPLETED = "envelope_completed"
+E_DECLINED = "envelope_declined"
+E_VOIDED = "envelope_voided"
+E_EXPIRED = "envelope_expired"
+#: Native event -> neutral kind (``envelope_updated`` and ``signer_updated`` have none: UNKNOWN).
+EVENT_KINDS: Mapping[str, EventKind] = {
+    E_CREATED: EventKind.ENVELOPE_CREATED,
+    E_SENT: EventKind.ENVELOPE_SENT,
+    E_SIGNED: EventKind.SIGNER_SIGNED,
+    E_DECLINED_BY: EventKind.SIGNER_DECLINED,
+    E_DOC_COMPLETED: EventKind.DOCUMENT_COMPLETED,
+    E_COMPLETED: EventKind.ENVELOPE_COMPLETED,
+    E_DECLINED: EventKind.ENVELOPE_DECLINED,
+    E_VOIDED: EventKind.ENVELOPE_VOIDED,
+    E_EXPIRED: EventKind.ENVELOPE_EXPIRED,
+}
+_AUDIT_TEXT: Mapping[str, str] = {
+    E_CREATED: "Envelope created",
+    E_SENT: "Sent for signature",
+    E_UPDATED: "Draft changed",
+    E_SIGNER_UPDATED: "Signer contact changed",
+    E_SIGNED: "Signed",
+    E_DECLINED_BY: "Declined",
+    E_DOC_COMPLETED: "Document completed",
+    E_COMPLETED: "Envelope completed",
+    E_DECLINED: "Envelope declined",
+    E_VOIDED: "Envelope voided",
+    E_EXPIRED: "Envelope expired",
+}
+
+AUDIT_FILE = "audit.pdf"
+COMBINED_FILE = "combined.pdf"
+WEBHOOK_CONTENT_TYPE = "application/json"
+WEBHOOK_EVENT_HEADER = "x-signport-event"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def _resolve(ref: int | str, keys: Sequence[str | None]) -> int | None:
+    """An index from a field's reference (an index or a key)."""
+    if isinstance(ref, bool):
+        return None
+    if isinstance(ref, int):
+        return ref if 0 <= ref < len(keys) else None
+    return keys.index(ref) if ref in keys else None
+
+
+def _copy_in(document: NeutralDocument, dest: Path) -> tuple[str, int]:
+    """Stream ``document`` to ``dest``; returns its SHA-256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+    with document.open() as src, atomic_file(dest) as out:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pdf_name(name: str, suffix: str = "") -> str:
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem}{suffix}.pdf"
+
+
+class _Names:
+    """Sanitized file names, unique (case-insensitively) within one download."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        safe = safe_filename(name)
+        stem, dot, ext = safe.rpartition(".")
+        if not dot:
+            stem, ext = safe, ""
+        candidate, n = safe, 1
+        while candidate.lower() in self.used:
+            n += 1
+            candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
+        self.used.add(candidate.lower())
+        return candidate
+
+
+def webhook_delivery(event: EventRecord) -> tuple[dict[str, str], bytes]:
+    """The headers and body of the local webhook delivery for a stored event."""
+    headers = {"content-type": WEBHOOK_CONTENT_TYPE, WEBHOOK_EVENT_HEADER: event.event}
+    return headers, to_json(event).encode("utf-8")
+
+
+class LocalProvider(Provider):
+    """Envelopes in a local SQLite store, signed by simulated signers; nothing leaves the machine.
+
+    ``now`` is the provider's clock (a callable returning an aware datetime); tests replace it to
+    move time past a ``sign_by``.
+    """
+
+    name: ClassVar[str] = NAME
+    settings_class: ClassVar[type[Any]] = LocalSettings
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        sequential_order=True,
+        parallel_order=True,
+        field_types=frozenset(FieldType),
+        sms_delivery=True,
+        sign_by=True,
+        message=True,
+        void_reason=True,
+        drafts=True,
+        update_draft=True,
+        update_signer=True,
+        delete_draft=True,
+        list_filters=frozenset(State),  # READY and UNKNOWN never occur: filtering by them finds none
+        download_kinds=frozenset(DocumentKind),
+        signing_urls=False,
+        webhooks=True,
+        webhook_verification=False,
+        duplicate=True,
+        simulated_signing=True,
+    )
+
+    def __init__(self, settings: LocalSettings | None = None) -> None:
+        super().__init__(settings if settings is not None else LocalSettings())
+        self.now: Callable[[], datetime] = utcnow
+        self._store: Store | None = None
+
+    def __repr__(self) -> str:
+        return f"<LocalProvider {str(self.folder)!r}>"
+
+    # --- plumbing ------------------------------------------------------------------------------
+    @property
+    def folder(self) -> Path:
+        """The store's folder."""
+        folder: Path = self.settings.folder
+        return folder
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use."""
+        if self._store is None:
+            self._store = Store(self.folder, busy_timeout=float(self.settings.busy_timeout))
+        return self._store
+
+    def close(self) -> None:
+        """Close the database connection."""
+        if self._store is not None:
+            self._store.close()
+
+    def _now(self) -> datetime:
+        now = self.now()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ProviderError("the local provider's clock must return timezone-aware datetimes",
+                                provider=NAME)
+        return now.astimezone(UTC)
+
+    def _event(self, record: EnvelopeRecord, event: str, at: datetime, *, signer: SignerRecord | None = None,
+               document_id: str | None = None, reason: str | None = None) -> EventRecord:
+        actor = None
+        if signer is not None:
+            contact = ", ".join(c for c in (signer.email, signer.phone) if c)
+            actor = f"{signer.name} <{contact}>" if contact else signer.name
+        return EventRecord(id=new_id(), event=event, envelope_id=record.id, occurred_at=at,
+                           signer_id=signer.id if signer else None, document_id=document_id,
+                           reason=reason, actor=actor)
+
+    def _envelope(self, record: EnvelopeRecord) -> Envelope:
+        return self.parse_envelope(json.loads(to_json(record)))
+
+    @staticmethod
+    def _route(record: EnvelopeRecord) -> None:
+        """Set every signer's status from the envelope's: who is NEXT, who waits."""
+        live = record.status in OPEN
+        waiting = True
+        for signer in record.signers:
+            if signer.status in (S_SIGNED, S_DECLINED):
+                continue
+            if not live:
+                signer.status = S_PENDING
+            elif record.order is SigningOrder.PARALLEL or waiting:
+                signer.status = S_NEXT
+                waiting = False
+            else:
+                signer.status = S_PENDING
+
+    def _expire_if_due(self, record: EnvelopeRecord, now: datetime) -> EventRecord | None:
+        if record.status in OPEN and record.sign_by is not None and record.sign_by <= now:
+            record.status = EXPIRED
+            record.expired_at = record.sign_by.astimezone(UTC)
+            record.updated_at = now
+            self._route(record)
+            return self._event(record, E_EXPIRED, record.expired_at)
+        return None
+
+    def _mutate(self, envelope_id: str,
+                change: Callable[[EnvelopeRecord, datetime, list[EventRecord]], None]) -> EnvelopeRecord:
+        """Load, let ``change`` check and edit the record (appending events), save: one transaction.
+
+        ``change`` raises before editing anything when the operation is refused; an expiry
+        that fell due is committed even then.
+        """
+        now = self._now()
+        refused: SignportError | None = None
+        with self.store.write() as conn:
+            record = Store.load(conn, envelope_id)
+            expired = self._expire_if_due(record, now)
+            if expired is not None:
+                Store.save(conn, record)
+                Store.add_event(conn, expired)
+            events: list[EventRecord] = []
+            try:
+                change(record, now, events)
+            except SignportError as exc:
+                refused = exc
+            else:
+                record.updated_at = now
+                Store.save(conn, record)
+                for event in events:
+                    Store.add_event(conn, event)
+        if refused is not None:
+            raise refused
+        return record
+
+    def _current(self, envelope_id: str) -> EnvelopeRecord:
+        """The envelope as it stands now (an overdue one is expired first)."""
+        with self.store.read() as conn:
+            record = Store.load(conn, envelope_id)
+        if record.status in OPEN and record.sign_by is not None and record.sign_by <= self._now():
+            record = self._mutate(envelope_id, lambda r, n, e: None)
+        return record
+
+    def _expire_overdue(self) -> None:
+        now = self._now()
+        with self.store.read() as conn:
+            due = Store.overdue(conn, now)
+        if not due:
+            return
+        with self.store.write() as conn:
+            for envelope_id in Store.overdue(conn, now):
+                record = Store.load(conn, envelope_id)
+                event = self._expire_if_due(record, now)
+                if event is not None:
+                    Store.save(conn, record)
+                    Store.add_event(conn, event)
+
+    @staticmethod
+    def _refuse(record: EnvelopeRecord, allowed: Iterable[str], action: str) -> None:
+        allowed = tuple(allowed)
+        if record.status not in allowed:
+            states = " or ".join(allowed)
+            raise InvalidState(f"cannot {action}: envelope {record.id} is {record.status} (needs {states})",
+                               provider=NAME, code=record.status)
+
+    # --- validation ----------------------------------------------------------------------------
+    def validate(self, envelope: Envelope) -> None:
+        """Every document must be a readable, unencrypted PDF, and every field must lie on its page."""
+        boxes = {}
+        for i, document in enumerate(envelope.documents):
+            if not document.has_content:
+                raise ValidationError("needs content (bytes) or a path", path=f"documents[{i}].content")
+            boxes[i] = stamping.pdf_pages(document, path=f"documents[{i}].content")
+        self._check_fields(envelope, boxes)
+
+    @staticmethod
+    def _check_fields(envelope: Envelope, boxes: Mapping[int, Sequence[stamping.PageBox]]) -> None:
+        signer_keys = [s.key for s in envelope.signers]
+        doc_keys = [d.key for d in envelope.documents]
+        for j, field in enumerate(envelope.fields):
+            if _resolve(field.signer, signer_keys) is None:
+                raise ValidationError(f"refers to no signer: {field.signer!r}", path=f"fields[{j}].signer")
+            doc = _resolve(field.document, doc_keys)
+            if doc is None:
+                raise ValidationError(f"refers to no document: {field.document!r}",
+                                      path=f"fields[{j}].document")
+            pl = field.placement
+            pages = boxes.get(doc, ())
+            if not 1 <= pl.page <= len(pages):
+                raise ValidationError(f"page {pl.page} is not in the document ({len(pages)} pages)",
+                                      path=f"fields[{j}].placement.page")
+            box = pages[pl.page - 1]
+            if not box.contains(pl.x, pl.y, pl.width, pl.height):
+                raise ValidationError(
+                    f"lies outside page {pl.page} ({box.width:.0f} x {box.height:.0f} points as seen)",
+                    path=f"fields[{j}].placement")
+
+    @staticmethod
+    def _check_sendable(record: EnvelopeRecord, now: datetime) -> None:
+        if not record.documents:
+            raise ValidationError("needs at least one document", path="documents", provider=NAME)
+        if not record.signers:
+            raise ValidationError("needs at least one signer", path="signers", provider=NAME)
+        for i, signer in enumerate(record.signers):
+            if Delivery.EMAIL in signer.delivery and not signer.email:
+                raise ValidationError("is required for email delivery", path=f"signers[{i}].email",
+                                      provider=NAME)
+            if Delivery.SMS in signer.delivery and not signer.phone:
+                raise ValidationError("is required for SMS delivery", path=f"signers[{i}].phone",
+                                      provider=NAME)
+        if record.sign_by is not None and record.sign_by <= now:
+            raise ValidationError("must be in the future", path="sign_by", provider=NAME)
+
+    @staticmethod
+    def _json_extras(extras: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(json.dumps(dict(extras)))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"must be JSON-serializable for the local store ({exc})",
+                                  path="extras", provider=NAME) from None
+        return data
+
+    # --- documents in and out ------------------------------------------------------------------
+    def _store_documents(self, envelope_id: str, documents: Sequence[NeutralDocument],
+                         path: str) -> tuple[list[DocumentRecord], dict[int, list[stamping.PageBox]]]:
+        """Copy documents into the envelope's folder, checking each stored copy."""
+        records: list[DocumentRecord] = []
+        boxes: dict[int, list[stamping.PageBox]] = {}
+        written: list[Path] = []
+        try:
+            for i, document in enumerate(documents):
+                if not document.has_content:
+                    raise ValidationError("needs content (bytes) or a path", path=f"{path}[{i}].content",
+                                          provider=NAME)
+                doc_id = new_id()
+                dest = self.store.document_path(envelope_id, doc_id)
+                try:
+                    sha, size = _copy_in(document, dest)
+                except OSError as exc:
+                    raise ValidationError(f"cannot read the document: {exc.strerror or exc}",
+                                          path=f"{path}[{i}]", provider=NAME) from None
+                written.append(dest)
+                boxes[i] = stamping.pdf_pages(dest, path=f"{path}[{i}].content")
+                records.append(DocumentRecord(id=doc_id, name=document.name, sha256=sha, size=size,
+                                              pages=len(boxes[i]), key=document.key))
+        except BaseException:
+            self._discard_files(written)
+            raise
+        return records, boxes
+
+    def _discard_files(self, paths: Iterable[Path]) -> None:
+        for p in paths:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+    # --- pure parsing --------------------------------------------------------------------------
+    def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:
+        """A stored envelope (its JSON form) -> neutral Envelope."""
+        try:
+            record = envelope_from(dict(payload))
+        except Exception as exc:  # cattrs raises its own validation groups
+            raise ProviderError(f"unreadable local envelope payload ({type(exc).__name__})",
+                                provider=NAME) from None
+        raw_signers = list(payload.get("signers") or [])
+        raw_documents = list(payload.get("documents") or [])
+        raw_fields = list(payload.get("fields") or [])
+        sequential = record.order is SigningOrder.SEQUENTIAL
+        signers = tuple(
+            Signer(first_name=s.first_name, last_name=s.last_name, email=s.email, phone=s.phone, key=s.key,
+                   delivery=frozenset(s.delivery), language=s.language, id=s.id,
+                   state=SIGNER_STATES.get(s.status, SignerState.UNKNOWN), native_state=s.status,
+                   order=i + 1 if sequential else 1, signed_at=s.signed_at, declined_at=s.declined_at,
+                   decline_reason=s.decline_reason, raw=raw_signers[i] if i < len(raw_signers) else {})
+            for i, s in enumerate(record.signers))
+        documents = tuple(
+            NeutralDocument(name=d.name, key=d.key, id=d.id, raw=raw_documents[i] if i < len(raw_documents)
+                            else {})
+            for i, d in enumerate(record.documents))
+        signer_index = {s.id: i for i, s in enumerate(record.signers)}
+        doc_index = {d.id: i for i, d in enumerate(record.documents)}
+        fields = tuple(
+            Field(type=f.type, signer=signer_index[f.signer_id], document=doc_index[f.document_id],
+                  placement=Placement(page=f.page, x=f.x, y=f.y, width=f.width, height=f.height),
+                  required=f.required, id=f.id, raw=raw_fields[i] if i < len(raw_fields) else {})
+            for i, f in enumerate(record.fields)
+            if f.signer_id in signer_index and f.document_id in doc_index)
+        return Envelope(
+            subject=record.subject, documents=documents, signers=signers, fields=fields, order=record.order,
+            sign_by=record.sign_by, message=record.message, id=record.id,
+            state=STATES.get(record.status, State.UNKNOWN), native_state=record.status, provider=NAME,
+            created_at=record.created_at, completed_at=record.completed_at, void_reason=record.void_reason,
+            raw=payload)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
+        """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event."""
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError("the webhook body is not JSON", path="body", provider=NAME) from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+            raise ValidationError("the webhook body has no 'event'", path="body.event", provider=NAME)
+        occurred: datetime | None = None
+        when = payload.get("occurred_at")
+        if when is not None:
+            try:
+                occurred = datetime.fromisoformat(str(when))
+            except ValueError:
+                raise ValidationError(f"not an ISO 8601 time: {when!r}", path="body.occurred_at",
+                                      provider=NAME) from None
+
+        def text(key: str) -> str | None:
+            value = payload.get(key)
+            return str(value) if value is not None else None
+
+        native = payload["event"]
+        return Event(kind=EVENT_KINDS.get(native, EventKind.UNKNOWN), envelope_id=text("envelope_id"),
+                     signer_id=text("signer_id"), document_id=text("document_id"), occurred_at=occurred,
+                     id=text("id"), native_kind=native, provider=NAME,
+                     verification=Verification.NOT_CONFIGURED, raw=payload)
+
+    # --- flows (generators that never yield) ---------------------------------------------------
+    def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """Store the envelope as a draft, or send it at once when ``send``."""
+        yield from ()
+        return self._create(envelope, send=send, extras=extras)
+
+    def send_draft(self, envelope_id: str) -> Flow[Envelope]:
+        """Send a draft to its signers."""
+        yield from ()
+        return self._send_draft(envelope_id)
+
+    def get(self, envelope_id: str) -> Flow[Envelope]:
+        """Read one envelope (an open one past its ``sign_by`` turns EXPIRED)."""
+        yield from ()
+        return self._envelope(self._current(envelope_id))
+
+    def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
+        """Envelopes oldest first, ``page_size`` at a time; the cursor is the last row's sequence number."""
+        yield from ()
+        return self._list_page(states, cursor)
+
+    def update_draft(self, envelope_id: str, update: DraftUpdate, extras: Mapping[str, Any]) -> Flow[Envelope]:
+        """Change a draft (only a draft)."""
+        yield from ()
+        return self._update_draft(envelope_id, update, extras)
+
+    def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
+        """Change the contact details of a signer who has not signed yet."""
+        yield from ()
+        return self._update_signer(envelope_id, signer_id, update)
+
+    def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
+        """Withdraw a sent envelope (SENT or IN_PROGRESS)."""
+        yield from ()
+        return self._void(envelope_id, reason)
+
+    def delete_draft(self, envelope_id: str) -> Flow[None]:
+        """Delete a draft and its files."""
+        yield from ()
+        self._delete_draft(envelope_id)
+
+    def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
+        """Copy the documents of ``kind`` into ``to`` (temp file + rename each); returns the paths."""
+        yield from ()
+        return self._download(envelope_id, kind, Path(to))
+
+    def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
+                  reason: str | None) -> Flow[Envelope]:
+        """A new draft copied from an envelope; voids the original too when asked (one transaction)."""
+        yield from ()
+        return self._duplicate(envelope_id, subject=subject, void_original=void_original, reason=reason)
+
+    # --- simulated signers and time (local only) -----------------------------------------------
+    def sign(self, envelope_id: str, signer_id: str, values: Mapping[str, str | bool] | None = None) -> Envelope:
+        """Sign as ``signer_id`` (an id or key); only a NEXT signer may. ``values`` fills TEXT and
+        CHECKBOX fields by field id (defaults: the signer's name, checked)."""
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._sign(record, signer_id, values, now, events)
+
+        return self._envelope(self._mutate(envelope_id, change))
+
+    def decline(self, envelope_id: str, signer_id: str, reason: str | None = None) -> Envelope:
+        """Decline as ``signer_id`` (an id or key); the envelope becomes DECLINED."""
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._refuse(record, OPEN, "decline")
+            signer = record.signer(signer_id)
+            self._check_turn(record, signer, "decline")
+            signer.status, signer.declined_at, signer.decline_reason = S_DECLINED, now, reason
+            record.status, record.declined_at = DECLINED, now
+            self._route(record)
+            events.append(self._event(record, E_DECLINED_BY, now, signer=signer, reason=reason))
+            events.append(self._event(record, E_DECLINED, now, signer=signer, reason=reason))
+
+        return self._envelope(self._mutate(envelope_id, change))
+
+    def expire(self, envelope_id: str) -> Envelope:
+        """Let an open envelope's signing deadline pass now: it becomes EXPIRED."""
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._refuse(record, OPEN, "expire")
+            record.status, record.expired_at = EXPIRED, now
+            self._route(record)
+            events.append(self._event(record, E_EXPIRED, now))
+
+        return self._envelope(self._mutate(envelope_id, change))
+
+    def events(self, envelope_id: str) -> list[Event]:
+        """The envelope's events, oldest first, as neutral Events (the same form as webhooks)."""
+        return [self.parse_webhook(*webhook_delivery(e)) for e in self._event_records(envelope_id)]
+
+    def webhook_deliveries(self, envelope_id: str) -> list[tuple[dict[str, str], bytes]]:
+        """The webhook deliveries (headers, body) the envelope's events make, oldest first."""
+        return [webhook_delivery(e) for e in self._event_records(envelope_id)]
+
+    def _event_records(self, envelope_id: str) -> list[EventRecord]:
+        self._current(envelope_id)
+        with self.store.read() as conn:
+            Store.load_raw(conn, envelope_id)
+            return Store.events(conn, envelope_id)
+
+    # --- the operations ------------------------------------------------------------------------
+    def _create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Envelope:
+        now = self._now()
+        stored_extras = self._json_extras(extras)
+        envelope_id = new_id()
+        try:
+            documents, boxes = self._store_documents(envelope_id, envelope.documents, "documents")
+            self._check_fields(envelope, boxes)
+            signers = [self._signer_record(s) for s in envelope.signers]
+            signer_keys = [s.key for s in envelope.signers]
+            doc_keys = [d.key for d in envelope.documents]
+            fields = []
+            for f in envelope.fields:
+                si, di = _resolve(f.signer, signer_keys), _resolve(f.document, doc_keys)
+                assert si is not None  # checked above
+                assert di is not None
+                fields.append(FieldRecord(id=new_id(), type=f.type, signer_id=signers[si].id,
+                                          document_id=documents[di].id, page=f.placement.page,
+                                          x=float(f.placement.x), y=float(f.placement.y),
+                                          width=float(f.placement.width), height=float(f.placement.height),
+                                          required=f.required))
+            record = EnvelopeRecord(
+                id=envelope_id, status=DRAFT, subject=envelope.subject, created_at=now, updated_at=now,
+                order=envelope.order, message=envelope.message,
+                sign_by=envelope.sign_by.astimezone(UTC) if envelope.sign_by else None,
+                signers=signers, documents=documents, fields=fields, extras=stored_extras)
+            events = [self._event(record, E_CREATED, now)]
+            if send:
+                self._check_sendable(record, now)
+                self._mark_sent(record, now, events)
+            with self.store.write() as conn:
+                Store.insert(conn, record)
+                for event in events:
+                    Store.add_event(conn, event)
+        except BaseException:
+            self.store.remove_envelope_files(envelope_id)
+            raise
+        return self._envelope(record)
+
+    @staticmethod
+    def _signer_record(signer: Signer) -> SignerRecord:
+        return SignerRecord(id=new_id(), first_name=signer.first_name, last_name=signer.last_name,
+                            email=signer.email, phone=signer.phone, key=signer.key,
+                            delivery=sorted(signer.delivery, key=lambda d: d.value), language=signer.language)
+
+    def _mark_sent(self, record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+        record.status, record.sent_at = SENT, now
+        self._route(record)
+        events.append(self._event(record, E_SENT, now))
+
+    def _send_draft(self, envelope_id: str) -> Envelope:
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._refuse(record, (DRAFT,), "send")
+            self._check_sendable(record, now)
+            self._mark_sent(record, now, events)
+
+        return self._envelope(self._mutate(envelope_id, change))
+
+    def _list_page(self, states: frozenset[State] | None, cursor: Any) -> Page:
+        after = 0
+        if cursor is not None:
+            try:
+                after = int(cursor)
+            except (TypeError, ValueError):
+                raise ValidationError(f"not a cursor of the local provider: {cursor!r}", path="cursor",
+                                      provider=NAME) from None
+        statuses = sorted(NATIVE[s] for s in states if s in NATIVE) if states else None
+        if statuses == []:
+            return Page(envelopes=())
+        self._expire_overdue()
+        size = int(self.settings.page_size)
+        with self.store.read() as conn:
+            rows = Store.page(conn, statuses, after, size + 1)
+        more = len(rows) > size
+        rows = rows[:size]
+        envelopes = tuple(self.parse_envelope(data) for _, data in rows)
+        return Page(envelopes=envelopes, next=rows[-1][0] if more and rows else None)
+
+    def _update_draft(self, envelope_id: str, update: DraftUpdate, extras: Mapping[str, Any]) -> Envelope:
+        stored_extras = self._json_extras(extras)
+        self._refuse(self._current(envelope_id), (DRAFT,), "update")
+        added, _ = self._store_documents(envelope_id, update.add_documents, "add_documents")
+        added_paths = [self.store.document_path(envelope_id, d.id) for d in added]
+        removed: list[Path] = []
+
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._refuse(record, (DRAFT,), "update")
+            for i, ident in enumerate(update.remove_signers):
+                if not any(s.id == ident for s in record.signers):
+                    raise NotFound(f"envelope {record.id} has no signer {ident!r}", provider=NAME,
+                                   code=f"remove_signers[{i}]")
+            for i, ident in enumerate(update.remove_documents):
+                if not any(d.id == ident for d in record.documents):
+                    raise NotFound(f"envelope {record.id} has no document {ident!r}", provider=NAME,
+                                   code=f"remove_documents[{i}]")
+            keys = {s.key for s in record.signers if s.key is not None and s.id not in update.remove_signers}
+            for i, signer in enumerate(update.add_signers):
+                if signer.key is not None and signer.key in keys:
+                    raise ValidationError(f"duplicate signer key {signer.key!r}", path=f"add_signers[{i}].key",
+                                          provider=NAME)
+                if signer.key is not None:
+                    keys.add(signer.key)
+            if update.sign_by is not None and update.sign_by <= now:
+                raise ValidationError("must be in the future", path="sign_by", provider=NAME)
+            drop_signers, drop_docs = set(update.remove_signers), set(update.remove_documents)
+            removed.extend(self.store.document_path(record.id, d) for d in drop_docs)
+            record.signers = [s for s in record.signers if s.id not in drop_signers]
+            record.signers.extend(self._signer_record(s) for s in update.add_signers)
+            record.documents = [d for d in record.documents if d.id not in drop_docs]
+            record.documents.extend(added)
+            record.fields = [f for f in record.fields
+                             if f.signer_id not in drop_signers and f.document_id not in drop_docs]
+            if update.subject is not None:
+                record.subject = update.subject
+            if update.message is not None:
+                record.message = update.message
+            if update.sign_by is not None:
+                record.sign_by = update.sign_by.astimezone(UTC)
+            record.extras.update(stored_extras)
+            events.append(self._event(record, E_UPDATED, now))
+
+        try:
+            record = self._mutate(envelope_id, change)
+        except BaseException:
+            self._discard_files(added_paths)
+            raise
+        self._discard_files(removed)
+        return self._envelope(record)
+
+    def _update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Envelope:
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._refuse(record, (DRAFT, *OPEN), "change a signer")
+            signer = record.signer(signer_id)
+            if signer.status in (S_SIGNED, S_DECLINED):
+                raise InvalidState(f"signer {signer.id} has already {signer.status}; their contact details "
+                                   "cannot change", provider=NAME, code=signer.status)
+            email = update.email if update.email is not None else signer.email
+            phone = update.phone if update.phone is not None else signer.phone
+            delivery = sorted(update.delivery, key=lambda d: d.value) if update.delivery is not None \
+                else signer.delivery
+            if not delivery:
+                raise ValidationError("needs at least one delivery method", path="delivery", provider=NAME)
+            if Delivery.EMAIL in delivery and not email:
+                raise ValidationError("is required for email delivery", path="email", provider=NAME)
+            if Delivery.SMS in delivery and not phone:
+                raise ValidationError("is required for SMS delivery", path="phone", provider=NAME)
+            signer.email, signer.phone, signer.delivery = email, phone, list(delivery)
+            events.append(self._event(record, E_SIGNER_UPDATED, now, signer=signer))
+
+        return self._envelope(self._mutate(envelope_id, change))
+
+    def _void(self, envelope_id: str, reason: str | None) -> Envelope:
+        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+            self._refuse(record, OPEN, "void")
+            self._apply_void(record, reason, now, events)
+
+        return self._envelope(self._mutate(envelope_id, change))
+
+    def _apply_void(self, record: EnvelopeRecord, reason: str | None, now: datetime,
+                    events: list[EventRecord]) -> None:
+        record.status, record.voided_at, record.void_reason = VOIDED, now, reason
+        self._route(record)
+        events.append(self._event(record, E_VOIDED, now, reason=reason))
+
+    def _delete_draft(self, envelope_id: str) -> None:
+        with self.store.write() as conn:
+            self._refuse(Store.load(conn, envelope_id), (DRAFT,), "delete")
+            Store.delete(conn, envelope_id)
+        self.store.remove_envelope_files(envelope_id)
+
+    @staticmethod
+    def _check_turn(record: EnvelopeRecord, signer: SignerRecord, action: str) -> None:
+        if signer.status == S_NEXT:
+            return
+        if signer.status in (S_SIGNED, S_DECLINED):
+            raise InvalidState(f"cannot {action}: signer {signer.id} has already {signer.status}",
+                               provider=NAME, code=signer.status)
+        raise InvalidState(f"cannot {action}: it is not signer {signer.id}'s turn (signing order is "
+                           f"{record.order.value})", provider=NAME, code=signer.status)
+
+    def _sign(self, record: EnvelopeRecord, signer_id: str, values: Mapping[str, str | bool] | None,
+              now: datetime, events: list[EventRecord]) -> None:
+        self._refuse(record, OPEN, "sign")
+        signer = record.signer(signer_id)
+        self._check_turn(record, signer, "sign")
+        values = dict(values or {})
+        own = {f.id: f for f in record.fields if f.signer_id == signer.id}
+        for field_id in values:
+            if field_id not in own:
+                raise ValidationError(f"signer {signer.id} has no field {field_id!r}", path="values",
+                                      provider=NAME)
+            if own[field_id].type not in (FieldType.TEXT, FieldType.CHECKBOX):
+                raise ValidationError(f"field {field_id} is a {own[field_id].type.value} field; only text and "
+                                      "checkbox fields take values", path="values", provider=NAME)
+        for field in own.values():
+            if field.type is FieldType.TEXT:
+                field.value = str(values.get(field.id, signer.name))
+            elif field.type is FieldType.CHECKBOX:
+                field.value = "true" if values.get(field.id, True) not in (False, "false", "0", "") else "false"
+        signer.status, signer.signed_at = S_SIGNED, now
+        record.status = IN_PROGRESS
+        events.append(self._event(record, E_SIGNED, now, signer=signer))
+        if all(s.status == S_SIGNED for s in record.signers):
+            record.status, record.completed_at = COMPLETED, now
+            for document in record.documents:
+                events.append(self._event(record, E_DOC_COMPLETED, now, document_id=document.id))
+            events.append(self._event(record, E_COMPLETED, now))
+            self._render_executed(record, events, now)
+        self._route(record)
+
+    def _duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
+                   reason: str | None) -> Envelope:
+        original = self._current(envelope_id)
+        if void_original:
+            self._refuse(original, OPEN, "void the original")
+        now = self._now()
+        copy_id = new_id()
+        signer_ids = {s.id: new_id() for s in original.signers}
+        doc_ids = {d.id: new_id() for d in original.documents}
+        try:
+            for old, new in doc_ids.items():
+                src = self.store.document_path(original.id, old)
+                dest = self.store.document_path(copy_id, new)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(src, dest)
+                except OSError:
+                    with atomic_file(dest) as out, src.open("rb") as fin:
+                        shutil.copyfileobj(fin, out, CHUNK)
+            copy = EnvelopeRecord(
+                id=copy_id, status=DRAFT, subject=subject if subject is not None else original.subject,
+                created_at=now, updated_at=now, order=original.order, message=original.message,
+                sign_by=original.sign_by if original.sign_by and original.sign_by > now else None,
+                copied_from=original.id,
+                signers=[attrs.evolve(s, id=signer_ids[s.id], status=S_PENDING, signed_at=None, declined_at=None,
+                                      decline_reason=None) for s in original.signers],
+                documents=[attrs.evolve(d, id=doc_ids[d.id], executed_sha256=None) for d in original.documents],
+                fields=[attrs.evolve(f, id=new_id(), signer_id=signer_ids[f.signer_id],
+                                     document_id=doc_ids[f.document_id], value=None)
+                        for f in original.fields if f.signer_id in signer_ids and f.document_id in doc_ids],
+                extras=dict(original.extras))
+            created = self._event(copy, E_CREATED, now, reason=f"copied from {original.id}")
+
+            def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+                if void_original:
+                    self._refuse(record, OPEN, "void the original")
+                    self._apply_void(record, reason, now, events)
+
+            with self.store.write() as conn:
+                record = Store.load(conn, original.id)
+                events: list[EventRecord] = []
+                expired = self._expire_if_due(record, now)
+                if expired is not None:
+                    events.append(expired)
+                change(record, now, events)
+                if events:
+                    record.updated_at = now
+                    Store.save(conn, record)
+                Store.insert(conn, copy)
+                for event in [*events, created]:
+                    Store.add_event(conn, event)
+        except BaseException:
+            self.store.remove_envelope_files(copy_id)
+            raise
+        return self._envelope(copy)
+
+    # --- executed documents --------------------------------------------------------------------
+    def _render_executed(self, record: EnvelopeRecord, new_events: Sequence[EventRecord], now: datetime) -> None:
+        """Write every executed PDF, the audit trail and the combined PDF of a completed envelope."""
+        folder = self.store.executed_dir(record.id)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            signers = {s.id: s for s in record.signers}
+            executed: list[Path] = []
+            for document in record.documents:
+                stamps = []
+                named: set[str] = set()
+                for field in record.fields:
+                    if field.document_id != document.id or field.signer_id not in signers:
+                        continue
+                    signer = signers[field.signer_id]
+                    stamps.append(self._stamp(field, signer))
+                    if field.type in (FieldType.SIGNATURE, FieldType.NAME):
+                        named.add(signer.id)
+                lines = [stamping.SignatureLine(s.name, s.email, s.signed_at or now)
+                         for s in record.signers if s.id not in named]
+                dest = folder / f"{document.id}.pdf"
+                stamping.stamp_pdf(self.store.document_path(record.id, document.id), dest, stamps, lines,
+                                   name=document.name)
+                document.executed_sha256 = _sha256(dest)
+                executed.append(dest)
+            audit = folder / AUDIT_FILE
+            stamping.render_audit(self._trail(record, new_events, now), audit)
+            stamping.combine_pdfs([*executed, audit], folder / COMBINED_FILE)
+        except SignportError:
+            raise
+        except Exception as exc:
+            raise ProviderError(f"could not write the executed documents ({type(exc).__name__}: {exc})",
+                                provider=NAME) from exc
+
+    @staticmethod
+    def _stamp(field: FieldRecord, signer: SignerRecord) -> stamping.Stamp:
+        signed_at = signer.signed_at or datetime.now(UTC)
+        text = {
+            FieldType.SIGNATURE: signer.name,
+            FieldType.INITIALS: stamping.initials(signer.name),
+            FieldType.DATE: signed_at.astimezone(UTC).strftime("%Y-%m-%d"),
+            FieldType.NAME: signer.name,
+            FieldType.TEXT: field.value if field.value is not None else signer.name,
+            FieldType.CHECKBOX: "",
+        }[field.type]
+        note = f"signed {stamping.timestamp(signed_at)}" if field.type is FieldType.SIGNATURE else None
+        return stamping.Stamp(page=field.page, x=field.x, y=field.y, width=field.width, height=field.height,
+                              type=field.type, text=text, note=note, checked=field.value != "false")
+
+    def _trail(self, record: EnvelopeRecord, new_events: Sequence[EventRecord],
+               now: datetime) -> stamping.AuditTrail:
+        with self.store.read() as conn:  # inside a write transaction, this reads what it wrote
+            stored = Store.events(conn, record.id)
+        entries = []
+        for event in [*stored, *new_events]:
+            entries.append(stamping.AuditEntry(at=event.occurred_at, what=_AUDIT_TEXT.get(event.event, event.event),
+                                               who=event.actor, detail=event.reason or (
+                                                   self._doc_name(record, event.document_id))))
+        return stamping.AuditTrail(
+            envelope_id=record.id, subject=record.subject, status=record.status, order=record.order.value,
+            created_at=record.created_at,
+            documents=[stamping.AuditDocument(name=d.name, id=d.id, pages=d.pages, sha256=d.sha256,
+                                              executed_sha256=d.executed_sha256) for d in record.documents],
+            signers=[stamping.AuditSigner(name=s.name, email=s.email, phone=s.phone, status=s.status,
+                                          signed_at=s.signed_at, declined_at=s.declined_at,
+                                          decline_reason=s.decline_reason) for s in record.signers],
+            entries=entries, generated_at=now)
+
+    @staticmethod
+    def _doc_name(record: EnvelopeRecord, document_id: str | None) -> str | None:
+        if document_id is None:
+            return None
+        for d in record.documents:
+            if d.id == document_id:
+                return d.name
+        return None
+
+    def _download(self, envelope_id: str, kind: DocumentKind, to: Path) -> list[Path]:
+        record = self._current(envelope_id)
+        try:
+            to.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(f"cannot create the folder: {exc.strerror or exc}", path="to",
+                                  provider=NAME) from None
+        names = _Names()
+        folder = self.store.executed_dir(record.id)
+        if kind is DocumentKind.ORIGINAL:
+            return [atomic_copy(self._file(self.store.document_path(record.id, d.id)), to, names(_pdf_name(d.name)))
+                    for d in record.documents]
+        if kind is DocumentKind.AUDIT and record.status != COMPLETED:
+            dest = target_path(to, names(_pdf_name(record.subject, "-audit")))
+            stamping.render_audit(self._trail(record, (), self._now()), dest)
+            return [dest]
+        self._refuse(record, (COMPLETED,), f"download {kind.value} documents")
+        if kind is DocumentKind.EXECUTED:
+            return [atomic_copy(self._file(folder / f"{d.id}.pdf"), to, names(_pdf_name(d.name, "-executed")))
+                    for d in record.documents]
+        if kind is DocumentKind.COMBINED:
+            return [atomic_copy(self._file(folder / COMBINED_FILE), to, names(_pdf_name(record.subject,
+                                                                                          "-combined")))]
+        return [atomic_copy(self._file(folder / AUDIT_FILE), to, names(_pdf_name(record.subject, "-audit")))]
+
+    @staticmethod
+    def _file(path: Path) -> Path:
+        if not path.is_file():
+            raise NotFound(f"the stored file {path.name} is missing from the local store", provider=NAME)
+        return path

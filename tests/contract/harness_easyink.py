@@ -1,0 +1,92 @@
+"""Contract harness for EasyInk: cassettes in ``cassettes/easyink/``, recorded against the fake.
+
+Replay (the default, and in CI) needs no server and no network: vcrpy answers every
+request from the scenario's cassette. Recording (``SIGNPORT_RECORD=1``, or a missing
+cassette outside CI) starts the fake on 127.0.0.1 and records through it; signing,
+declining and expiry go through the fake's ``/_control`` endpoints over HTTP, so they
+are in the cassette too. Against real staging, set ``SIGNPORT_EASYINK_STAGING=1`` with
+``SIGNPORT_EASYINK_ACCESS_TOKEN`` (or a stored login) and ``SIGNPORT_RECORD=1``: the
+simulated signer actions then cannot run and those scenarios fail, which is expected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import signport
+from signport.fakeserver import serve
+from signport_easyink.fake import create_app
+
+from .recording import should_record, use_cassette
+
+NAME = "easyink"
+TOKEN = "contract-test-token"
+#: Where requests go while replaying: never contacted (vcrpy answers), but a valid URL.
+REPLAY_URL = "http://127.0.0.1:9"
+#: Small waits: recording against the fake should not take long (replay skips waits entirely).
+SETTINGS: dict[str, Any] = {"poll_interval": 0.01, "poll_max": 0.05, "processing_timeout": 5.0}
+
+
+def scenario_name(request: pytest.FixtureRequest) -> str:
+    """The cassette name of the running test: its node name as a safe file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+
+class EasyInkHarness:
+    """What the contract scenarios need from EasyInk, on a cassette."""
+
+    name = NAME
+
+    def __init__(self, scenario: str, tmp_path: Path) -> None:
+        self._stack = contextlib.ExitStack()
+        self.record = should_record(NAME, scenario)
+        staging = os.environ.get("SIGNPORT_EASYINK_STAGING") == "1" and self.record
+        if staging:
+            self.settings: dict[str, Any] = {"environment": "staging"}
+        elif self.record:
+            url = self._stack.enter_context(serve(create_app(access_tokens=(TOKEN,))))
+            self.settings = {"access_token": TOKEN, "base_url": url, "identity_url": url}
+        else:
+            self.settings = {"access_token": TOKEN, "base_url": REPLAY_URL, "identity_url": REPLAY_URL}
+        self.settings |= SETTINGS | {"token_store": str(tmp_path / "easyink-token.json")}
+        self.base_url = str(self.settings.get("base_url", ""))
+        self._stack.enter_context(use_cassette(NAME, scenario, record=self.record))
+        self._control = self._stack.enter_context(httpx.Client(base_url=self.base_url or REPLAY_URL,
+                                                               timeout=10.0))
+
+    def client(self) -> signport.Client:
+        return signport.connect(NAME, **self.settings)
+
+    def async_client(self) -> signport.AsyncClient:
+        return signport.connect_async(NAME, **self.settings)
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> None:
+        response = self._control.post(path, json=body or {})
+        assert response.status_code == 200, response.text
+
+    def sign(self, envelope_id: str, signer_id: str) -> None:
+        self._post(f"/_control/sessions/{envelope_id}/participants/{signer_id}/sign")
+
+    def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> None:
+        self._post(f"/_control/sessions/{envelope_id}/participants/{signer_id}/decline", {"reason": reason})
+
+    def expire(self, envelope_id: str) -> None:
+        self._post(f"/_control/sessions/{envelope_id}/expire")
+
+    def webhook(self, kind_name: str, envelope: signport.Envelope) -> tuple[dict[str, str], bytes] | None:
+        return None  # EasyInk documents no webhooks (reference §7)
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def make_harness(request: pytest.FixtureRequest, tmp_path: Path) -> EasyInkHarness:
+    """A harness replaying (or recording) the running scenario's cassette."""
+    return EasyInkHarness(scenario_name(request), tmp_path)

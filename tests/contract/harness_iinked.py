@@ -1,0 +1,118 @@
+"""Contract harness for iinked Sign: cassettes in ``cassettes/iinked/``, recorded against the fake.
+
+* Replay (default, and always in CI): no server, no network; vcrpy answers from the cassette,
+  matching method + path + query, so the base URL below is never contacted.
+* Record against the fake: ``SIGNPORT_RECORD=1 pytest tests/contract -k iinked`` (or a cassette is
+  missing outside CI). The fake runs on 127.0.0.1; signing, declining, expiry and webhook deliveries
+  go through its ``/_control`` endpoints over HTTP, so they land in the same cassette.
+* Record against the real sandbox: ``SIGNPORT_RECORD=1`` with ``SIGNPORT_IINKED_API_KEY`` set (and
+  optionally ``SIGNPORT_IINKED_ENVIRONMENT``). Nobody can sign for you there, so scenarios that need a
+  signer, the clock or a webhook are skipped.
+
+One cassette per scenario and client mode: ``<test name>-<sync|async>.yaml``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import signport
+from signport.fakeserver import serve
+from signport_iinked.fake import FAKE_WEBHOOK_SECRET, create_app
+from signport_iinked.provider import hmac_verifier
+
+from .recording import should_record, use_cassette
+
+#: The key the harness uses with the fake (not a credential); a unit test greps cassettes for it.
+FAKE_API_KEY = "iinked-contract-key-never-in-a-cassette"  # noqa: S105
+REPLAY_ROOT = "http://iinked-fake.invalid"
+#: EventKind-ish names the scenarios use -> the §7.2 action that carries them.
+WEBHOOK_ACTIONS = {
+    "created": "package_add", "envelope_created": "package_add",
+    "completed": "package_executed", "envelope_completed": "package_executed",
+    "document_signed": "document_signed", "signer_signed": "document_signed",
+    "document_completed": "document_executed",
+}
+
+
+def scenario_name(request: pytest.FixtureRequest) -> str:
+    """``test_void-sync`` from the test item: one cassette per scenario and client mode."""
+    node = request.node
+    name = getattr(node, "originalname", None) or node.name
+    callspec = getattr(node, "callspec", None)
+    mode = callspec.params.get("api") if callspec is not None else None
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}-{mode}" if mode else name)
+
+
+class IinkedHarness:
+    """What the contract scenarios need from iinked: clients and a simulated signer."""
+
+    name = "iinked"
+
+    def __init__(self, scenario: str, *, record: bool, live: bool) -> None:
+        self.live = live
+        self._stack = contextlib.ExitStack()
+        if live:
+            self.root = ""
+            self.settings: dict[str, Any] = {}
+        elif record:
+            self.root = self._stack.enter_context(serve(create_app(api_keys={FAKE_API_KEY})))
+            self.settings = {"api_key": FAKE_API_KEY, "base_url": f"{self.root}/api/v1"}
+        else:
+            self.root = REPLAY_ROOT
+            self.settings = {"api_key": FAKE_API_KEY, "base_url": f"{self.root}/api/v1"}
+        if not live:
+            self.settings.update(generate_signer_links=True, webhook_secret=FAKE_WEBHOOK_SECRET,
+                                 webhook_verifier=hmac_verifier(encoding="base64"))
+        try:
+            self._stack.enter_context(use_cassette("iinked", scenario, record=record or live))
+            self._control = self._stack.enter_context(httpx.Client(base_url=self.root or "http://unused"))
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def client(self) -> signport.Client:
+        return signport.connect("iinked", **self.settings)
+
+    def async_client(self) -> signport.AsyncClient:
+        return signport.connect_async("iinked", **self.settings)
+
+    def _post(self, path: str, json: Any = None) -> Any:
+        if self.live:
+            pytest.skip("the real sandbox needs a person to sign, decline or wait")
+        response = self._control.post(path, json=json)
+        response.raise_for_status()
+        return response.json()
+
+    def sign(self, envelope_id: str, signer_id: str) -> None:
+        self._post(f"/_control/packages/{envelope_id}/sign/{signer_id}")
+
+    def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> None:
+        self._post(f"/_control/packages/{envelope_id}/decline/{signer_id}", json={"reason": reason})
+
+    def expire(self, envelope_id: str) -> None:
+        self._post(f"/_control/packages/{envelope_id}/expire")
+
+    def webhook(self, kind_name: str, envelope: signport.Envelope) -> tuple[dict[str, str], bytes] | None:
+        action = WEBHOOK_ACTIONS.get(kind_name.strip().lower())
+        if action is None:
+            return None
+        delivery = self._post(f"/_control/packages/{envelope.id}/webhook", json={"action": action})
+        return dict(delivery["headers"]), str(delivery["body"]).encode("utf-8")
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def make_harness(request: pytest.FixtureRequest, tmp_path: Path) -> IinkedHarness:
+    """Replay by default; record against the fake, or the real sandbox when a real key is set."""
+    scenario = scenario_name(request)
+    live = os.environ.get("SIGNPORT_RECORD") == "1" and bool(os.environ.get("SIGNPORT_IINKED_API_KEY"))
+    return IinkedHarness(scenario, record=should_record("iinked", scenario), live=live)

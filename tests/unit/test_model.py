@@ -1,0 +1,65 @@
+"""The neutral model and its one converter."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import attrs
+import pytest
+
+from signport import Delivery, Envelope, FieldType, SignerState, State
+from signport.convert import converter, structure, unstructure
+
+from ..samples import envelope
+
+
+def test_round_trip_through_json_drops_document_bytes() -> None:
+    env = attrs.evolve(envelope(), id="e1", state=State.SENT, native_state="open", raw={"packageId": "e1"},
+                       created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    data = json.loads(json.dumps(unstructure(env)))
+    assert data["state"] == "sent" and data["raw"] == {"packageId": "e1"}
+    assert "content" not in data["documents"][0]
+    assert data["signers"][1]["delivery"] == ["email"]
+    back = structure(data, Envelope)
+    assert back.id == "e1" and back.state is State.SENT and back.created_at == env.created_at
+    assert back.fields[0].type is FieldType.SIGNATURE and back.fields[0].signer == "ann"
+    assert back.signers[0].delivery == frozenset({Delivery.EMAIL})
+    assert back.documents[0].content is None
+
+
+def test_one_converter_instance() -> None:
+    from signport import convert
+
+    assert convert.converter is converter
+
+
+def test_model_is_frozen_and_raw_read_only() -> None:
+    env = attrs.evolve(envelope(), raw={"a": 1})
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        env.subject = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        env.raw["a"] = 2  # type: ignore[index]
+
+
+def test_lists_become_tuples_and_delivery_sets() -> None:
+    env = envelope()
+    assert isinstance(env.signers, tuple) and isinstance(env.documents, tuple)
+    assert env.signers[0].delivery == frozenset({Delivery.EMAIL})
+
+
+def test_terminal_states() -> None:
+    assert {s for s in State if s.is_terminal} == {State.COMPLETED, State.DECLINED, State.VOIDED, State.EXPIRED}
+
+
+def test_signer_lookup_by_key_id_index() -> None:
+    env = envelope()
+    assert env.signer("bob").first_name == "Bob"
+    assert env.signer(0).first_name == "Ann"
+    with pytest.raises(KeyError):
+        env.signer("nobody")
+    assert env.signers[0].state is SignerState.PENDING
+
+
+def test_document_bytes_not_in_repr() -> None:
+    assert "%PDF" not in repr(envelope().documents[0])
