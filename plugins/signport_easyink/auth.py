@@ -218,15 +218,15 @@ def _token_request(settings: EasyInkSettings, body: str) -> httpx.Request:
 
 def _token_answer(response: httpx.Response, now: float, previous: Token | None, what: str) -> Token:
     if not response.is_success:
-        error = None
+        code = description = None
         with contextlib.suppress(SignportError):
             body = json_body(response)
             if isinstance(body, Mapping):
-                error = body.get("error_description") or body.get("error")
+                code, description = body.get("error"), body.get("error_description")
         # Only the OAuth error code/description: never the request (it carries the secrets).
-        raise AuthError(f"EasyInk {what} failed ({error or f'HTTP {response.status_code}'}); {LOGIN_HINT}",
-                        provider=PROVIDER, status=response.status_code,
-                        code=str(error) if error else None)
+        detail = ": ".join(str(p) for p in (code, description) if p) or f"HTTP {response.status_code}"
+        raise AuthError(f"EasyInk {what} failed ({detail}); {LOGIN_HINT}", provider=PROVIDER,
+                        status=response.status_code, code=str(code) if code else None)
     return Token.from_response(json_body(response), now, previous)
 
 

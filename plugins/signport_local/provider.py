@@ -26,6 +26,7 @@ from signport.capabilities import Capabilities
 from signport.errors import InvalidState, NotFound, ProviderError, SignportError, ValidationError
 from signport.model import Document as NeutralDocument
 from signport.model import DraftUpdate, Envelope, Event, Field, Placement, Signer, SignerUpdate
+from signport.pdf import PageBox, pdf_pages
 from signport.provider import Flow, Page, Provider
 from signport.states import (
     Delivery,
@@ -38,6 +39,7 @@ from signport.states import (
     Verification,
 )
 from signport.transport import CHUNK, atomic_copy, atomic_file, safe_filename, target_path
+from signport.validation import check_fields
 
 from . import stamping
 from .settings import LocalSettings
@@ -356,37 +358,6 @@ class LocalProvider(Provider):
                                provider=NAME, code=record.status)
 
     # --- validation ----------------------------------------------------------------------------
-    def validate(self, envelope: Envelope) -> None:
-        """Every document must be a readable, unencrypted PDF, and every field must lie on its page."""
-        boxes = {}
-        for i, document in enumerate(envelope.documents):
-            if not document.has_content:
-                raise ValidationError("needs content (bytes) or a path", path=f"documents[{i}].content")
-            boxes[i] = stamping.pdf_pages(document, path=f"documents[{i}].content")
-        self._check_fields(envelope, boxes)
-
-    @staticmethod
-    def _check_fields(envelope: Envelope, boxes: Mapping[int, Sequence[stamping.PageBox]]) -> None:
-        signer_keys = [s.key for s in envelope.signers]
-        doc_keys = [d.key for d in envelope.documents]
-        for j, field in enumerate(envelope.fields):
-            if _resolve(field.signer, signer_keys) is None:
-                raise ValidationError(f"refers to no signer: {field.signer!r}", path=f"fields[{j}].signer")
-            doc = _resolve(field.document, doc_keys)
-            if doc is None:
-                raise ValidationError(f"refers to no document: {field.document!r}",
-                                      path=f"fields[{j}].document")
-            pl = field.placement
-            pages = boxes.get(doc, ())
-            if not 1 <= pl.page <= len(pages):
-                raise ValidationError(f"page {pl.page} is not in the document ({len(pages)} pages)",
-                                      path=f"fields[{j}].placement.page")
-            box = pages[pl.page - 1]
-            if not box.contains(pl.x, pl.y, pl.width, pl.height):
-                raise ValidationError(
-                    f"lies outside page {pl.page} ({box.width:.0f} x {box.height:.0f} points as seen)",
-                    path=f"fields[{j}].placement")
-
     @staticmethod
     def _check_sendable(record: EnvelopeRecord, now: datetime) -> None:
         if not record.documents:
@@ -414,10 +385,10 @@ class LocalProvider(Provider):
 
     # --- documents in and out ------------------------------------------------------------------
     def _store_documents(self, envelope_id: str, documents: Sequence[NeutralDocument],
-                         path: str) -> tuple[list[DocumentRecord], dict[int, list[stamping.PageBox]]]:
+                         path: str) -> tuple[list[DocumentRecord], dict[int, list[PageBox]]]:
         """Copy documents into the envelope's folder, checking each stored copy."""
         records: list[DocumentRecord] = []
-        boxes: dict[int, list[stamping.PageBox]] = {}
+        boxes: dict[int, list[PageBox]] = {}
         written: list[Path] = []
         try:
             for i, document in enumerate(documents):
@@ -432,7 +403,7 @@ class LocalProvider(Provider):
                     raise ValidationError(f"cannot read the document: {exc.strerror or exc}",
                                           path=f"{path}[{i}]", provider=NAME) from None
                 written.append(dest)
-                boxes[i] = stamping.pdf_pages(dest, path=f"{path}[{i}].content")
+                boxes[i] = pdf_pages(dest, path=f"{path}[{i}].content")
                 records.append(DocumentRecord(id=doc_id, name=document.name, sha256=sha, size=size,
                                               pages=len(boxes[i]), key=document.key))
         except BaseException:
@@ -616,7 +587,7 @@ class LocalProvider(Provider):
         envelope_id = new_id()
         try:
             documents, boxes = self._store_documents(envelope_id, envelope.documents, "documents")
-            self._check_fields(envelope, boxes)
+            check_fields(envelope, boxes)
             signers = [self._signer_record(s) for s in envelope.signers]
             signer_keys = [s.key for s in envelope.signers]
             doc_keys = [d.key for d in envelope.documents]

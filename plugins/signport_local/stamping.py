@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any
 
 import attrs
 import pypdf
 from pypdf.generic import ContentStream, NameObject
 
 from signport.errors import ValidationError
-from signport.model import Document
+from signport.pdf import PageBox, open_reader, page_box
 from signport.states import FieldType
 from signport.transport import atomic_file
 
@@ -38,112 +37,6 @@ _fonts_ready = False
 
 INK = (0.05, 0.16, 0.52)
 GREY = (0.35, 0.35, 0.35)
-#: How much a placement may stick out of the page (rounding in callers' arithmetic).
-TOLERANCE = 0.5
-
-Source = str | os.PathLike[str] | bytes | BinaryIO | Document
-Matrix = tuple[float, float, float, float, float, float]
-
-
-# --- reading -----------------------------------------------------------------------------------
-@attrs.frozen(slots=True)
-class PageBox:
-    """One page as a reader sees it.
-
-    ``width``/``height``: visible size in points (crop box, after rotation);
-    ``rotation``: the page's ``/Rotate`` normalized to 0, 90, 180 or 270;
-    ``left``/``bottom``: the crop box's lower-left corner in the page's user space.
-    """
-
-    number: int
-    width: float
-    height: float
-    rotation: int = 0
-    left: float = 0.0
-    bottom: float = 0.0
-
-    @property
-    def matrix(self) -> Matrix:
-        """The PDF matrix ``(a, b, c, d, e, f)`` mapping visible coordinates to user space."""
-        # Unrotated crop box size: visible width/height swap on quarter turns.
-        w, h = (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
-        left, bottom = self.left, self.bottom
-        if self.rotation == 90:   # shown turned clockwise: visible (x, y) -> user (w - y, x)
-            return (0.0, 1.0, -1.0, 0.0, left + w, bottom)
-        if self.rotation == 180:  # visible (x, y) -> user (w - x, h - y)
-            return (-1.0, 0.0, 0.0, -1.0, left + w, bottom + h)
-        if self.rotation == 270:  # visible (x, y) -> user (y, h - x)
-            return (0.0, -1.0, 1.0, 0.0, left, bottom + h)
-        return (1.0, 0.0, 0.0, 1.0, left, bottom)
-
-    def to_user(self, x: float, y: float) -> tuple[float, float]:
-        """A visible position in the page's user space."""
-        a, b, c, d, e, f = self.matrix
-        return (a * x + c * y + e, b * x + d * y + f)
-
-    def contains(self, x: float, y: float, width: float, height: float) -> bool:
-        """True if the rectangle lies on the visible page."""
-        return (x >= -TOLERANCE and y >= -TOLERANCE and x + width <= self.width + TOLERANCE
-                and y + height <= self.height + TOLERANCE)
-
-
-@contextlib.contextmanager
-def _open(source: Source) -> Iterator[IO[bytes]]:
-    if isinstance(source, Document):
-        with source.open() as fh:
-            yield fh
-    elif isinstance(source, bytes):
-        yield io.BytesIO(source)
-    elif isinstance(source, str | os.PathLike):
-        with Path(source).open("rb") as fh:
-            yield fh
-    else:
-        yield source
-
-
-def _page_box(number: int, page: pypdf.PageObject) -> PageBox:
-    media, crop = page.mediabox, page.cropbox
-    # The crop box is clipped to the media box (ISO 32000-1, 14.11.2).
-    left = max(float(crop.left), float(media.left))
-    bottom = max(float(crop.bottom), float(media.bottom))
-    right = min(float(crop.right), float(media.right))
-    top = min(float(crop.top), float(media.top))
-    if right <= left or top <= bottom:
-        left, bottom, right, top = (float(media.left), float(media.bottom),
-                                    float(media.right), float(media.top))
-    rotation = round(float(page.rotation or 0) / 90.0) * 90 % 360
-    w, h = right - left, top - bottom
-    if rotation in (90, 270):
-        w, h = h, w
-    return PageBox(number=number, width=w, height=h, rotation=rotation, left=left, bottom=bottom)
-
-
-def _reader(fh: IO[bytes], path: str) -> pypdf.PdfReader:
-    reader = pypdf.PdfReader(fh, strict=False)
-    if reader.is_encrypted:
-        raise ValidationError("the PDF is encrypted (password-protected); remove the password first",
-                              path=path)
-    return reader
-
-
-def pdf_pages(source: Source, *, path: str = "document") -> list[PageBox]:
-    """Every page's visible box; refuses an encrypted, damaged or empty PDF with ``ValidationError``.
-
-    ``source`` is a path, bytes, a binary file object or a ``Document``; ``path`` names the value
-    in the error (e.g. ``"documents[0]"``).
-    """
-    try:
-        with _open(source) as fh:
-            reader = _reader(fh, path)
-            boxes = [_page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
-    except ValidationError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds of error on damaged files
-        raise ValidationError(f"the PDF is damaged or unreadable ({type(exc).__name__}: {exc})",
-                              path=path) from None
-    if not boxes:
-        raise ValidationError("the PDF has no pages", path=path)
-    return boxes
 
 
 # --- what to draw ------------------------------------------------------------------------------
@@ -386,8 +279,8 @@ def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
     ``dest`` appears only once complete.
     """
     with source.open("rb") as fh:
-        reader = _reader(fh, "document")
-        boxes = [_page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
+        reader = open_reader(fh, "document")
+        boxes = [page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
         by_page: dict[int, list[Stamp]] = {}
         for stamp in stamps:
             if not 1 <= stamp.page <= len(boxes):

@@ -15,7 +15,9 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Run ``app`` with uvicorn until the block exits; yields ``http://127.0.0.1:PORT``."""
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without
+    # it every response written in two parts (headers, body) waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     actual_port = sock.getsockname()[1]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from .errors import ValidationError
 from .model import PDF_MAGIC, Document, DraftUpdate, Envelope, Field, Signer, SignerUpdate
-from .pdf import PdfInfo, inspect
+from .pdf import PageBox, pdf_pages
 from .states import Delivery
 
 SUBJECT_MAX = 500
@@ -87,7 +87,7 @@ def _signer(p: Problems, path: str, signer: Signer) -> None:
         p.add(f"{path}.language", "must be a language code such as 'en' or 'es'")
 
 
-def _document(p: Problems, path: str, document: Document) -> PdfInfo | None:
+def _document(p: Problems, path: str, document: Document) -> list[PageBox] | None:
     _text(p, f"{path}.name", document.name, required=True, maximum=255)
     if not document.has_content:
         p.add(f"{path}.content", "needs content (bytes) or a path")
@@ -102,7 +102,7 @@ def _document(p: Problems, path: str, document: Document) -> PdfInfo | None:
         p.add(f"{path}.content", "is not a PDF (no %PDF- header)")
         return None
     try:
-        return inspect(document, path=f"{path}.content")
+        return pdf_pages(document, path=f"{path}.content")
     except ValidationError as exc:
         p.add(exc.path or f"{path}.content", exc.reason)
         return None
@@ -120,7 +120,8 @@ def _finite(value: float) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _field(p: Problems, path: str, field: Field, envelope: Envelope, pdfs: dict[int, PdfInfo]) -> None:
+def _field(p: Problems, path: str, field: Field, envelope: Envelope,
+           pdfs: Mapping[int, Sequence[PageBox]]) -> None:
     if _resolve(field.signer, [s.key for s in envelope.signers], "signer") is None:
         p.add(f"{path}.signer", f"refers to no signer: {field.signer!r}")
     doc = _resolve(field.document, [d.key for d in envelope.documents], "document")
@@ -139,16 +140,24 @@ def _field(p: Problems, path: str, field: Field, envelope: Envelope, pdfs: dict[
         value = getattr(pl, name)
         if not _finite(value) or value <= 0:
             p.add(f"{pp}.{name}", "must be a finite number > 0")
-    info = pdfs.get(doc) if doc is not None else None
-    if info is None:
+    pages = pdfs.get(doc) if doc is not None else None
+    if pages is None:
         return
-    if pl.page > len(info.pages):
-        p.add(f"{pp}.page", f"page {pl.page} is past the end of the document ({len(info.pages)} pages)")
+    if pl.page > len(pages):
+        p.add(f"{pp}.page", f"page {pl.page} is past the end of the document ({len(pages)} pages)")
         return
-    box = info.pages[pl.page - 1]
-    if all(_finite(v) for v in (pl.x, pl.y, pl.width, pl.height)) and (
-            pl.x + pl.width > box.width + 0.5 or pl.y + pl.height > box.height + 0.5):
+    box = pages[pl.page - 1]
+    if all(_finite(v) for v in (pl.x, pl.y, pl.width, pl.height)) and not box.contains(
+            pl.x, pl.y, pl.width, pl.height):
         p.add(pp, f"lies outside page {pl.page} ({box.width:.0f} x {box.height:.0f} points as seen)")
+
+
+def check_fields(envelope: Envelope, pages: Mapping[int, Sequence[PageBox]]) -> None:
+    """Check every field's references and placement against the documents' page boxes."""
+    p = Problems()
+    for i, field in enumerate(envelope.fields):
+        _field(p, f"fields[{i}]", field, envelope, pages)
+    p.raise_if_any()
 
 
 def _sign_by(p: Problems, path: str, value: datetime | None, now: datetime | None) -> None:
@@ -171,7 +180,7 @@ def validate_envelope(envelope: Envelope, *, now: datetime | None = None) -> Non
         p.add("documents", "needs at least one document")
     if not envelope.signers:
         p.add("signers", "needs at least one signer")
-    pdfs: dict[int, PdfInfo] = {}
+    pdfs: dict[int, list[PageBox]] = {}
     doc_keys: set[str] = set()
     for i, document in enumerate(envelope.documents):
         info = _document(p, f"documents[{i}]", document)

@@ -31,7 +31,7 @@ from signport_iinked.provider import hmac_verifier
 from .recording import should_record, use_cassette
 
 #: The key the harness uses with the fake (not a credential); a unit test greps cassettes for it.
-FAKE_API_KEY = "iinked-contract-key-never-in-a-cassette"  # noqa: S105
+FAKE_API_KEY = "iinked-contract-key-never-in-a-cassette"
 REPLAY_ROOT = "http://iinked-fake.invalid"
 #: EventKind-ish names the scenarios use -> the §7.2 action that carries them.
 WEBHOOK_ACTIONS = {

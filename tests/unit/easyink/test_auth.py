@@ -60,7 +60,8 @@ def test_authorize_url_carries_pkce_s256() -> None:
     attempt = start_login(settings)
     query = parse_qs(urlsplit(attempt.url).query)
     assert attempt.url.startswith("https://identity-staging.easyink.io/connect/authorize?")
-    assert query["response_type"] == ["code"] and query["client_id"] == ["signport-test"]
+    assert query["response_type"] == ["code"]
+    assert query["client_id"] == ["signport-test"]
     assert query["redirect_uri"] == ["https://staging.easyink.io"]
     assert query["scope"] == ["openid hermes_api hermes_idp profile"]
     assert query["code_challenge_method"] == ["S256"]
@@ -72,7 +73,8 @@ def test_authorize_url_carries_pkce_s256() -> None:
     prod = EasyInkSettings(environment="production", **CLIENT)
     assert prod.authorize_url == "https://identity.easyink.io/connect/authorize"
     assert prod.token_url == "https://identity.easyink.io/connect/token"
-    assert prod.callback == "https://easyink.io" and prod.api_url == "https://api.easyink.io"
+    assert prod.callback == "https://easyink.io"
+    assert prod.api_url == "https://api.easyink.io"
 
 
 def test_pasted_code_or_url() -> None:
@@ -97,7 +99,8 @@ def test_login_exchanges_the_code_and_stores_the_token_0600(fake_url: str, fake:
     path = settings.store_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     stored = json.loads(path.read_text())
-    assert stored["refresh_token"] and jwt_exp(stored["access_token"]) == stored["expires_at"]
+    assert stored["refresh_token"]
+    assert jwt_exp(stored["access_token"]) == stored["expires_at"]
     assert fake.token_requests == ["authorization_code"]
     assert not any(stored["access_token"] in line or stored["refresh_token"] in line for line in said)
     with signport.connect("easyink", base_url=fake_url, identity_url=fake_url, token_store=str(path)) as c:
@@ -112,7 +115,8 @@ def test_wrong_secret_is_an_auth_error_without_secrets(fake_url: str, tmp_path: 
     said: list[str] = []
     with pytest.raises(signport.AuthError) as info:
         EasyInkProvider.login(settings, lambda p: browser(said[1]), said.append)
-    assert "invalid_client" in str(info.value) and "wrong-secret" not in str(info.value)
+    assert "invalid_client" in str(info.value)
+    assert "wrong-secret" not in str(info.value)
     assert not settings.store_path.exists()
 
 
@@ -135,7 +139,8 @@ def test_cli_auth_completes_with_the_code_pasted_on_stdin(fake_url: str, tmp_pat
     assert "Logged in" in out
     token = json.loads(store.read_text())
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
-    assert token["access_token"] not in out + err and "test-secret" not in out + err
+    assert token["access_token"] not in out + err
+    assert "test-secret" not in out + err
 
 
 def test_concurrent_401s_share_one_refresh(fake_url: str, fake: FakeEasyInk, control: httpx.Client,

@@ -47,9 +47,11 @@ def test_killing_send_at_each_step_leaves_no_draft(client: signport.Client, cont
         assert not isinstance(error, signport.PartialFailure)
     else:
         assert isinstance(error, signport.PartialFailure)
-        assert error.envelope_id and error.cleaned_up is True
+        assert error.envelope_id
+        assert error.cleaned_up is True
         assert f"'{step}'" in error.message
-        assert error.status == 500 and error.code == "InternalServerError"
+        assert error.status == 500
+        assert error.code == "InternalServerError"
     assert sessions(control) == []
 
 
@@ -74,7 +76,8 @@ async def test_async_kill_is_cleaned_up_too(aclient: signport.AsyncClient, contr
 
 
 def _lifecycle_checks(sent: signport.Envelope) -> None:
-    assert sent.state is State.SENT and sent.native_state == "Pending"
+    assert sent.state is State.SENT
+    assert sent.native_state == "Pending"
     assert [s.state for s in sent.signers] == [SignerState.NEXT, SignerState.PENDING]
     assert sent.order is SigningOrder.SEQUENTIAL
 
@@ -85,10 +88,12 @@ def test_sync_lifecycle(client: signport.Client, control: httpx.Client, tmp_path
     for signer in sent.signers:
         control.post(f"/_control/sessions/{sent.id}/participants/{signer.id}/sign").raise_for_status()
     done = client.wait(sent.id, timeout=5, poll=0.01)
-    assert done.state is State.COMPLETED and done.completed_at is not None
+    assert done.state is State.COMPLETED
+    assert done.completed_at is not None
     for kind in DocumentKind:
         paths = client.download(sent.id, tmp_path / kind.value, kind=kind)
-        assert paths and all(p.read_bytes().startswith(b"%PDF-") for p in paths)
+        assert paths
+        assert all(p.read_bytes().startswith(b"%PDF-") for p in paths)
     assert len(client.download(sent.id, tmp_path / "x", kind=DocumentKind.EXECUTED)) == 2
     assert sent.id in {e.id for e in client.list(states={State.COMPLETED})}
 
@@ -96,7 +101,9 @@ def test_sync_lifecycle(client: signport.Client, control: httpx.Client, tmp_path
 async def test_async_lifecycle(aclient: signport.AsyncClient, control: httpx.Client, tmp_path: Path) -> None:
     sent = await aclient.send(envelope(aclient.capabilities, order=SigningOrder.SEQUENTIAL))
     _lifecycle_checks(sent)
-    control.post(f"/_control/sessions/{sent.id}/participants/{sent.signers[0].id}/sign").raise_for_status()
+    async with httpx.AsyncClient(base_url=str(control.base_url)) as acontrol:
+        signed = await acontrol.post(f"/_control/sessions/{sent.id}/participants/{sent.signers[0].id}/sign")
+        signed.raise_for_status()
     now = await aclient.get(sent.id)
     assert now.state is State.IN_PROGRESS
     assert [s.state for s in now.signers] == [SignerState.SIGNED, SignerState.NEXT]
@@ -132,10 +139,13 @@ def test_update_signer_refused_once_the_link_was_used(client: signport.Client, c
 def test_duplicate_copy_and_recreate(client: signport.Client) -> None:
     sent = client.send(envelope(client.capabilities))
     copy = client.duplicate(sent.id, subject="Copy")
-    assert copy.state is State.DRAFT and copy.subject == "Copy" and len(copy.signers) == 2
+    assert copy.state is State.DRAFT
+    assert copy.subject == "Copy"
+    assert len(copy.signers) == 2
     assert client.get(sent.id).state is State.SENT
     again = client.duplicate(sent.id, void_original=True, reason="Wrong salary")
-    assert again.state is State.DRAFT and again.id not in (sent.id, copy.id)
+    assert again.state is State.DRAFT
+    assert again.id not in (sent.id, copy.id)
     assert client.get(sent.id).state is State.VOIDED
     with pytest.raises(signport.InvalidState):
         client.duplicate(sent.id)
@@ -146,7 +156,8 @@ def test_decline_and_expire(client: signport.Client, control: httpx.Client) -> N
     control.post(f"/_control/sessions/{declined.id}/participants/{declined.signers[0].id}/decline",
                  json={"reason": "No"}).raise_for_status()
     now = client.get(declined.id)
-    assert now.state is State.DECLINED and now.signers[0].state is SignerState.DECLINED
+    assert now.state is State.DECLINED
+    assert now.signers[0].state is SignerState.DECLINED
     expiring = client.send(envelope(client.capabilities))
     control.post(f"/_control/sessions/{expiring.id}/expire").raise_for_status()
     assert client.wait(expiring.id, timeout=1, poll=0.01).state is State.EXPIRED
@@ -174,7 +185,10 @@ def test_vendor_rules_refuse_before_any_request(client: signport.Client, fake: F
 def test_unsupported_features_are_refused_up_front(client: signport.Client, fake: FakeEasyInk) -> None:
     caps = client.capabilities
     assert caps.field_types == frozenset({signport.FieldType.SIGNATURE})
-    assert not caps.webhooks and not caps.sign_by and not caps.message and not caps.signing_urls
+    assert not caps.webhooks
+    assert not caps.sign_by
+    assert not caps.message
+    assert not caps.signing_urls
     with pytest.raises(signport.UnsupportedFeature):
         client.parse_webhook({}, b"{}")
     with pytest.raises(signport.UnsupportedFeature):
@@ -194,4 +208,5 @@ def test_unsupported_features_are_refused_up_front(client: signport.Client, fake
 def test_secrets_stay_out_of_reprs(settings: dict[str, Any]) -> None:
     with signport.connect("easyink", **settings, client_secret="shh-secret") as c:
         for text in (repr(c), repr(c.provider), repr(c.provider.settings), repr(c.provider.auth)):
-            assert settings["access_token"] not in text and "shh-secret" not in text
+            assert settings["access_token"] not in text
+            assert "shh-secret" not in text

@@ -28,7 +28,8 @@ def keys(value: Any) -> Any:
 def same_keys(actual: Any, documented: Any) -> None:
     """Every documented key is present and nothing else; empty documented lists are not compared deeper."""
     if isinstance(documented, dict):
-        assert isinstance(actual, dict) and set(actual) == set(documented), (set(actual), set(documented))
+        assert isinstance(actual, dict)
+        assert set(actual) == set(documented), (set(actual), set(documented))
         for k, v in documented.items():
             same_keys(actual[k], v)
     elif isinstance(documented, list) and documented and actual:
@@ -77,13 +78,15 @@ def test_response_shapes_match_the_documented_examples(api: httpx.Client, contro
 def test_create_operations_answer_bare_string_ids(api: httpx.Client) -> None:
     sid, pids, doc = build(api)
     for value in (sid, pids[0], doc):
-        assert isinstance(value, str) and len(value) == 36
+        assert isinstance(value, str)
+        assert len(value) == 36
 
 
 def test_bearer_token_required(fake_url: str) -> None:
     with httpx.Client(base_url=fake_url) as anonymous:
         response = anonymous.post("/api/signingSessionDrafts", json={})
-        assert response.status_code == 401 and response.json()["error"]["code"] == "Unauthorized"
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "Unauthorized"
         wrong = anonymous.get("/api/signingSessions", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
         assert anonymous.head("/api/signingSessions/x").status_code == 401
@@ -113,7 +116,8 @@ def test_one_by_one_must_list_every_participant(api: httpx.Client) -> None:
     message = response.json()["error"]["message"]
     assert message == "There are some participants missed in signing order definition: " + ", ".join(pids[1:])
     missing = api.put("/api/signingSessionDrafts/00000000-0000-0000-0000-000000000000/signingOrder/allAtOnce")
-    assert missing.status_code == 404 and missing.json() == example("signing-order-all-at-once.error.json")
+    assert missing.status_code == 404
+    assert missing.json() == example("signing-order-all-at-once.error.json")
 
 
 def test_drafts_and_sessions_are_apart(api: httpx.Client) -> None:
@@ -150,7 +154,8 @@ def test_void_reason_required_and_contact_update_refused_once_the_link_was_used(
 def test_pagination_is_zero_based_and_bounded(api: httpx.Client) -> None:
     ids = [api.post("/api/signingSessionDrafts", json={"subject": f"s{i}"}).json() for i in range(5)]
     pages = [api.get("/api/signingSessions", params={"pageIndex": i, "pageSize": 2}).json() for i in range(3)]
-    assert [p["pageIndex"] for p in pages] == [0, 1, 2] and pages[0]["pagesCount"] == 3
+    assert [p["pageIndex"] for p in pages] == [0, 1, 2]
+    assert pages[0]["pagesCount"] == 3
     assert pages[0]["totalItemsCount"] == 5
     assert sorted(i["id"] for p in pages for i in p["items"]) == sorted(ids)
     assert api.get("/api/signingSessions", params={"pageSize": 101}).status_code == 400
@@ -177,7 +182,8 @@ def test_identity_checks_the_verifier_and_the_secret(fake_url: str) -> None:
         assert c.post("/connect/token", data=form | {"code": code(), "code_verifier": verifier,
                                                      "client_secret": "wrong"}).status_code == 401
         ok = c.post("/connect/token", data=form | {"code": code(), "code_verifier": verifier})
-        assert ok.status_code == 200 and {"access_token", "refresh_token", "expires_in"} <= set(ok.json())
+        assert ok.status_code == 200
+        assert {"access_token", "refresh_token", "expires_in"} <= set(ok.json())
 
 
 def test_every_route_is_served_by_the_fake() -> None:

@@ -118,17 +118,19 @@ def test_send_runs_the_documented_build_sequence() -> None:
         f"POST signingSessionDrafts/{SID}/signatureFields", f"POST signingSessionDrafts/{SID}/signatureFields",
         f"POST signingSessionDrafts/{SID}/convert", f"POST signingSessions/{SID}/started",
         f"GET signingSessions/{SID}"]
-    create, upload, ann, bob, order, *polls = script.requests[:8]
+    create, upload, ann, _bob, order, *polls = script.requests[:8]
     assert body(create) == {"subject": "NDA"}
     assert upload.headers["content-type"].startswith("multipart/form-data")
     assert b'name="fileContent"; filename="nda.pdf"' in upload.read()
-    assert body(ann)["deliveryMethods"] == ["Email"] and body(ann)["language"] == "English"
+    assert body(ann)["deliveryMethods"] == ["Email"]
+    assert body(ann)["language"] == "English"
     assert body(order) == {"participantsOrder": ["p-ann", "p-bob"]}
     # Bounded backoff through the driver: no wait before the first poll, then growing waits.
     assert [r.extensions.get(EXT_DELAY) for r in polls] == [None, 1.0, 2.0]
     field = body(script.requests[8])
     assert (field["participantId"], field["documentId"]) == ("p-ann", "doc-1")
-    assert sent.id == SID and sent.state is State.SENT
+    assert sent.id == SID
+    assert sent.state is State.SENT
 
 
 def test_draft_body_is_the_documented_example() -> None:
@@ -156,10 +158,13 @@ def test_failure_deletes_the_half_built_draft() -> None:
     with pytest.raises(signport.PartialFailure) as info:
         drive(p.create(envelope(p.capabilities), send=True, extras={}), script)
     error = info.value
-    assert error.envelope_id == SID and error.cleaned_up is True
+    assert error.envelope_id == SID
+    assert error.cleaned_up is True
     assert error.remote_ids == [SID, "doc-1"]
-    assert isinstance(error.cause, signport.ProviderError) and error.status == 500
-    assert "add signers[0]" in error.message and "was deleted" in error.message
+    assert isinstance(error.cause, signport.ProviderError)
+    assert error.status == 500
+    assert "add signers[0]" in error.message
+    assert "was deleted" in error.message
     assert script.calls()[-1] == f"DELETE signingSessionDrafts/{SID}"
 
 
@@ -168,7 +173,8 @@ def test_a_locked_draft_is_reported_not_deleted() -> None:
     script = _half_built(api_error(400, "ValidationError", "Signing session draft is locked and cannot be removed"))
     with pytest.raises(signport.PartialFailure) as info:
         drive(p.create(envelope(p.capabilities), send=True, extras={}), script)
-    assert info.value.cleaned_up is False and info.value.envelope_id == SID
+    assert info.value.cleaned_up is False
+    assert info.value.envelope_id == SID
     assert f"draft {SID} is left" in info.value.message
 
 
@@ -242,7 +248,8 @@ def test_get_falls_back_to_the_draft_view() -> None:
     script = Script([("GET", r"/signingSessions/", api_error(404, "NotFound", "Signing session does not exists")),
                      ("GET", r"/signingSessionDrafts/", reply(200, draft_view()))])
     env = drive(provider().get(SID), script)
-    assert env.state is State.DRAFT and env.signers[0].id == "4d5e6f7a-8b9c-0d1e-2f3a-4b5c6d7e8f9a"
+    assert env.state is State.DRAFT
+    assert env.signers[0].id == "4d5e6f7a-8b9c-0d1e-2f3a-4b5c6d7e8f9a"
 
 
 def test_get_of_a_missing_envelope_is_not_found() -> None:
@@ -274,7 +281,8 @@ def test_list_pages_and_filters() -> None:
     assert [e.state for e in result.envelopes] == [State.IN_PROGRESS, State.COMPLETED]
     assert result.next == 1
     last = drive(provider().list_page(None, 2), script)
-    assert last.next is None and script.requests[1].url.params["pageIndex"] == "2"
+    assert last.next is None
+    assert script.requests[1].url.params["pageIndex"] == "2"
 
 
 def test_sent_has_no_search_value_so_it_is_post_filtered() -> None:

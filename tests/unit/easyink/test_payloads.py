@@ -28,13 +28,15 @@ def test_session_view_example(provider: EasyInkProvider) -> None:
     assert env.provider == "easyink"
     assert env.id == "3fa85f64-5717-4562-b3fc-2c963f66afa6"
     assert env.subject == "Employment Agreement - December 2024"
-    assert env.state is State.COMPLETED and env.native_state == "Finished"
+    assert env.state is State.COMPLETED
+    assert env.native_state == "Finished"
     assert [d.id for d in env.documents] == ["7c9e6679-7425-40de-944b-e07fc1f90ae7"]
     assert env.documents[0].name == "Employment Contract.pdf"
     (john,) = env.signers
     assert john.id == "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
     assert (john.first_name, john.last_name, john.email) == ("John", "Smith", "john.smith@example.com")
-    assert john.state is SignerState.SIGNED and john.native_state == "Signed"
+    assert john.state is SignerState.SIGNED
+    assert john.native_state == "Signed"
     assert john.signed_at == datetime(2024, 12, 17, 14, 30, tzinfo=UTC)
     assert env.completed_at == john.signed_at
     assert env.raw["canBeVoided"] is True
@@ -43,7 +45,8 @@ def test_session_view_example(provider: EasyInkProvider) -> None:
 def test_draft_view_example(provider: EasyInkProvider) -> None:
     env = provider.parse_envelope(example("draft-get.response.json"))
     assert env.id == "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-    assert env.state is State.DRAFT and env.native_state == "Draft"
+    assert env.state is State.DRAFT
+    assert env.native_state == "Draft"
     assert env.subject == "Employment Agreement - John Smith"
     assert env.order is SigningOrder.PARALLEL
     assert [(d.id, d.name) for d in env.documents] == [("2b3c4d5e-6f7a-8b9c-0d1e-2f3a4b5c6d7e",
@@ -81,7 +84,8 @@ def test_unknown_participant_status_is_unknown(provider: EasyInkProvider) -> Non
     payload = example("session-get.response.json")
     payload["participants"][0]["status"] = "Teleported"
     signer = provider.parse_envelope(payload).signers[0]
-    assert signer.state is SignerState.UNKNOWN and signer.native_state == "Teleported"
+    assert signer.state is SignerState.UNKNOWN
+    assert signer.native_state == "Teleported"
 
 
 def _live(statuses: list[str]) -> dict[str, Any]:
@@ -130,7 +134,8 @@ def test_participant_body_matches_the_documented_request() -> None:
     both = signport.Signer(first_name="A", last_name="B", email="a@example.com", phone="2025559999",
                            delivery={Delivery.EMAIL, Delivery.SMS}, language="es")
     body = payloads.participant_body(both)
-    assert body["deliveryMethods"] == ["Email", "Sms"] and body["language"] == "Spanish"
+    assert body["deliveryMethods"] == ["Email", "Sms"]
+    assert body["language"] == "Spanish"
     with pytest.raises(signport.ValidationError) as info:
         payloads.participant_body(signport.Signer(first_name="A", last_name="B", email="a@example.com",
                                                   language="fr"), "signers[0]")
@@ -164,7 +169,8 @@ def test_draft_with_fields_and_order_round_trips() -> None:
                                    "field": {"type": "Date", "placement": {}}}]
     payload["signingOrderSettings"] = {"type": "OneByOne", "participantsOrder": [pid]}
     env = payloads.parse_draft(payload)
-    assert env.order is SigningOrder.SEQUENTIAL and env.signers[0].order == 1
+    assert env.order is SigningOrder.SEQUENTIAL
+    assert env.signers[0].order == 1
     (parsed,) = env.fields  # the undocumented "Date" type is skipped, not guessed
     assert (parsed.id, parsed.signer, parsed.document, parsed.placement) == ("f1", pid, did, field.placement)
 
@@ -223,7 +229,8 @@ def test_inner_errors_name_the_field() -> None:
 def test_void_reason_wording_drift_maps_the_same() -> None:
     for message in ("Voiding reason is required", "A reason for voiding is required."):
         error = map_error(_response(400, {"error": {"code": "ValidationError", "message": message}}))
-        assert isinstance(error, signport.ValidationError) and error.path == "reason"
+        assert isinstance(error, signport.ValidationError)
+        assert error.path == "reason"
 
 
 @pytest.mark.parametrize(("code", "status", "kind"), [

@@ -87,7 +87,8 @@ def test_upload_shape(vendor: TestClient) -> None:
     got = upload(vendor, externalId="ref-1")
     same_keys(got, example("files-upload.response.json"))
     assert got["type"] == "temporary"
-    assert got["timeCreated"].endswith("Z") and len(got["timeCreated"].split(".")[1]) == 8  # 7 digits + Z
+    assert got["timeCreated"].endswith("Z")
+    assert len(got["timeCreated"].split(".")[1]) == 8
 
 
 def test_upload_understands_rfc5987(vendor: TestClient) -> None:

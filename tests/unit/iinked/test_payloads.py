@@ -252,14 +252,17 @@ def test_nulls_anywhere() -> None:
     env = payloads.parse_envelope(nulls)
     assert env.state is State.UNKNOWN
     assert env.subject == ""
-    assert env.documents == () and env.signers == ()
+    assert env.documents == ()
+    assert env.signers == ()
     weird = {"state": "open", "documents": [None, 3, {"documentId": None, "revisions": [None]}],
              "signers": [None, {"signerId": None, "firstName": None, "mobileNumber": None, "links": None,
                                 "signLink": {"link": None}}]}
     env = payloads.parse_envelope(weird)
-    assert len(env.documents) == 1 and env.documents[0].id is None
+    assert len(env.documents) == 1
+    assert env.documents[0].id is None
     assert len(env.signers) == 1
-    assert env.signers[0].phone is None and env.signers[0].signing_url is None
+    assert env.signers[0].phone is None
+    assert env.signers[0].signing_url is None
     assert payloads.parse_envelope("not a mapping").state is State.UNKNOWN  # type: ignore[arg-type]
 
 
@@ -299,4 +302,7 @@ def test_capabilities_are_honest() -> None:
     assert State.DECLINED not in caps.list_filters
     assert not caps.sms_delivery
     assert not caps.duplicate
-    assert caps.signing_urls and caps.webhooks and caps.sequential_order and caps.parallel_order
+    assert caps.signing_urls
+    assert caps.webhooks
+    assert caps.sequential_order
+    assert caps.parallel_order

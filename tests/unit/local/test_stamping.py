@@ -13,10 +13,12 @@ import pytest
 
 import signport
 from signport import Document, DocumentKind, Envelope, Field, FieldType, Placement, Signer, SigningOrder
+from signport.pdf import PageBox, pdf_pages
 from signport.provider import run_pure
+from signport.validation import validate_envelope
 from signport_local import stamping
 from signport_local.provider import LocalProvider
-from signport_local.stamping import PageBox, Stamp, pdf_pages
+from signport_local.stamping import Stamp
 
 from ...samples import SHARED_PDFS, ann, bob, make_pdf
 
@@ -172,13 +174,13 @@ def test_placement_is_checked_against_the_visible_page(client: signport.Client,
     env = Envelope(subject="Rotated", documents=[Document.from_path(HABIBI)], signers=[ann()],
                    fields=[Field(type=FieldType.SIGNATURE, signer=0, placement=wide)])
     with pytest.raises(signport.ValidationError) as info:
-        provider.validate(env)
+        validate_envelope(env)
     assert info.value.path == "fields[0].placement"
     with pytest.raises(signport.ValidationError):
         client.send(env)
     tall = box(page=1, x=10, y=700, width=50, height=50)  # page 1 is 595 tall as seen
     with pytest.raises(signport.ValidationError):
-        provider.validate(Envelope(subject="R", documents=[Document.from_path(HABIBI)], signers=[ann()],
+        validate_envelope(Envelope(subject="R", documents=[Document.from_path(HABIBI)], signers=[ann()],
                                    fields=[Field(type=FieldType.SIGNATURE, signer=0, placement=tall)]))
 
 
@@ -191,7 +193,7 @@ def test_unreadable_pdfs_refused_before_anything_is_stored(client: signport.Clie
         client.send(env)
     assert (info.value.path or "").startswith("documents[0]")
     with pytest.raises(signport.ValidationError, match=words):
-        provider.validate(env)
+        validate_envelope(env)
     with pytest.raises(signport.ValidationError, match=words):  # the flow alone refuses too
         run_pure(provider.create(env, send=True, extras={}))
     assert list(client.list()) == []
