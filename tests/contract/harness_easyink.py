@@ -55,7 +55,9 @@ class EasyInkHarness:
             self.settings = {"access_token": TOKEN, "base_url": url, "identity_url": url}
         else:
             self.settings = {"access_token": TOKEN, "base_url": REPLAY_URL, "identity_url": REPLAY_URL}
-        self.settings |= SETTINGS | {"token_store": str(tmp_path / "easyink-token.json")}
+        self.settings |= SETTINGS
+        if not staging:
+            self.settings["token_store"] = str(tmp_path / "easyink-token.json")
         self.base_url = str(self.settings.get("base_url", ""))
         self._stack.enter_context(use_cassette(NAME, scenario, record=self.record))
         self._control = self._stack.enter_context(httpx.Client(base_url=self.base_url or REPLAY_URL,
