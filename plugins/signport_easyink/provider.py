@@ -341,7 +341,9 @@ class EasyInkProvider(Provider):
                 raise error
             return payloads.parse_draft((yield from self._draft(envelope_id)))
         session = json_body(response)
-        state = vendor.session_state(session.get("status") if isinstance(session, Mapping) else None)
+        if not isinstance(session, Mapping):
+            raise ProviderError("EasyInk answered the session view with something else", provider=PROVIDER)
+        state = vendor.session_state(session.get("status"))
         if state is State.DRAFT:
             return payloads.parse_draft((yield from self._draft(envelope_id)))
         order = self._orders.get(envelope_id)

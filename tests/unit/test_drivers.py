@@ -53,7 +53,8 @@ async def test_same_flow_on_both_drivers(mode: str) -> None:
     else:
         async with async_client(handler) as aclient:
             env = await aclient.get("e1")
-    assert env.id == "e1" and env.provider == "toy"
+    assert env.id == "e1"
+    assert env.provider == "toy"
     assert seen == ["GET /api/envelopes/e1"]
 
 
@@ -214,7 +215,8 @@ async def test_download_streams_to_a_safe_name(mode: str, disposition: str | Non
     assert [p.name for p in paths] == [expected]
     assert paths[0].parent == out.resolve()
     assert paths[0].read_bytes() == PDF
-    assert len(progress) > 1 and progress[-1][0] == len(PDF)
+    assert len(progress) > 1
+    assert progress[-1][0] == len(PDF)
     assert sorted(p.name for p in out.iterdir()) == [expected]
 
 
@@ -255,7 +257,8 @@ def test_no_secret_in_repr_or_errors() -> None:
         assert "s3cr3t" not in repr(client.provider.settings)
         with pytest.raises(signport.ProviderError) as info:
             client.get("e1")
-        assert "s3cr3t" not in str(info.value) and "s3cr3t" not in repr(info.value)
+        assert "s3cr3t" not in str(info.value)
+        assert "s3cr3t" not in repr(info.value)
 
 
 def test_wait_times_out_with_the_last_envelope() -> None:

@@ -18,12 +18,16 @@ def test_round_trip_through_json_drops_document_bytes() -> None:
     env = attrs.evolve(envelope(), id="e1", state=State.SENT, native_state="open", raw={"packageId": "e1"},
                        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
     data = json.loads(json.dumps(unstructure(env)))
-    assert data["state"] == "sent" and data["raw"] == {"packageId": "e1"}
+    assert data["state"] == "sent"
+    assert data["raw"] == {"packageId": "e1"}
     assert "content" not in data["documents"][0]
     assert data["signers"][1]["delivery"] == ["email"]
     back = structure(data, Envelope)
-    assert back.id == "e1" and back.state is State.SENT and back.created_at == env.created_at
-    assert back.fields[0].type is FieldType.SIGNATURE and back.fields[0].signer == "ann"
+    assert back.id == "e1"
+    assert back.state is State.SENT
+    assert back.created_at == env.created_at
+    assert back.fields[0].type is FieldType.SIGNATURE
+    assert back.fields[0].signer == "ann"
     assert back.signers[0].delivery == frozenset({Delivery.EMAIL})
     assert back.documents[0].content is None
 
@@ -44,7 +48,8 @@ def test_model_is_frozen_and_raw_read_only() -> None:
 
 def test_lists_become_tuples_and_delivery_sets() -> None:
     env = envelope()
-    assert isinstance(env.signers, tuple) and isinstance(env.documents, tuple)
+    assert isinstance(env.signers, tuple)
+    assert isinstance(env.documents, tuple)
     assert env.signers[0].delivery == frozenset({Delivery.EMAIL})
 
 

@@ -43,7 +43,8 @@ def test_unknown_provider_lists_the_known_ones() -> None:
     with pytest.raises(signport.ConfigError) as info:
         signport.connect("nope")
     assert "nope" in str(info.value)
-    assert "local" in str(info.value) and "iinked" in str(info.value)
+    assert "local" in str(info.value)
+    assert "iinked" in str(info.value)
 
 
 def test_third_party_provider_used_through_connect(toy_registered: None) -> None:

@@ -86,7 +86,7 @@ BAD: list[tuple[str, Change, str]] = [
     ("zero width", placement(0, width=0), "fields[0].placement.width"),
     ("negative height", placement(1, height=-5), "fields[1].placement.height"),
     ("outside the page", placement(0, x=600, width=100), "fields[0].placement"),
-    ("naive sign_by", top(sign_by=datetime(2030, 1, 1)), "sign_by"),  # noqa: DTZ001
+    ("naive sign_by", top(sign_by=datetime(2030, 1, 1)), "sign_by"),
     ("sign_by in the past", top(sign_by=datetime.now(UTC) - timedelta(days=1)), "sign_by"),
     ("empty document content", document(0, content=b""), "documents[0].content"),
     ("not a pdf", document(0, content=b"PK\x03\x04 docx inside"), "documents[0].content"),
@@ -144,7 +144,9 @@ def test_from_path_keeps_the_file_on_disk(tmp_path: Path) -> None:
     pdf = tmp_path / "a.pdf"
     pdf.write_bytes(make_pdf(1))
     doc = Document.from_path(pdf)
-    assert doc.content is None and doc.path == pdf and doc.name == "a.pdf"
+    assert doc.content is None
+    assert doc.path == pdf
+    assert doc.name == "a.pdf"
     validate_envelope(Envelope(subject="s", documents=[doc], signers=[Signer("A", "B", email="a@b.co")]))
 
 
