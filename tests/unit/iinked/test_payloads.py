@@ -306,3 +306,9 @@ def test_capabilities_are_honest() -> None:
     assert caps.webhooks
     assert caps.sequential_order
     assert caps.parallel_order
+
+
+def test_misspelt_external_id_is_read() -> None:
+    data = example("packages-status.response.json")
+    data["documents"][0]["exernalId"] = "contract-42"  # §12.1: the status example's spelling
+    assert payloads.parse_envelope(data).documents[0].key == "contract-42"
