@@ -170,7 +170,7 @@ def _documents(status: Json, package: Json) -> tuple[Document, ...]:
             name=_text(doc, "fileName", "name") or _text(full, "fileName", "name") or _text(doc, "documentId") or "",
             id=_text(doc, "documentId"),
             # §11/§12.1: the status example spells it "exernalId".
-            key=_text(doc, "externalId") or _text(full, "externalId", "exernalId"),
+            key=_text(doc, "externalId", "exernalId") or _text(full, "externalId", "exernalId"),
             raw=doc,
         ))
     return tuple(out)

@@ -55,6 +55,12 @@ class Api:
     async def download(self, envelope_id: str, to: Path, kind: signport.DocumentKind) -> list[Path]:
         return await self.call("download", envelope_id, to=to, kind=kind)  # type: ignore[no-any-return]
 
+    async def duplicate(self, envelope_id: str, **kw: Any) -> signport.Envelope:
+        return await self.call("duplicate", envelope_id, **kw)  # type: ignore[no-any-return]
+
+    async def signing_url(self, envelope_id: str, signer_id: str) -> str:
+        return await self.call("signing_url", envelope_id, signer_id)  # type: ignore[no-any-return]
+
     async def list(self, states: Any = None) -> list[signport.Envelope]:
         raise NotImplementedError
 

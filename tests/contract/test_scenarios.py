@@ -152,6 +152,32 @@ async def test_list_filter(api: Api) -> None:
     assert {draft.id, sent.id} <= everything
 
 
+async def test_duplicate(api: Api) -> None:
+    need(api, "duplicate")
+    sent = await api.send(envelope(api.caps, subject="Original"))
+    copy = await api.duplicate(sent.id, subject="Copy of original")
+    assert copy.id != sent.id
+    assert copy.state is State.DRAFT
+    assert copy.subject == "Copy of original"
+    assert [s.email for s in copy.signers] == [s.email for s in sent.signers]
+    assert (await api.get(sent.id)).state in OPEN
+
+
+async def test_duplicate_and_void_original(api: Api) -> None:
+    need(api, "duplicate")
+    sent = await api.send(envelope(api.caps, subject="Original"))
+    copy = await api.duplicate(sent.id, void_original=True, reason="Wrong address")
+    assert copy.state is State.DRAFT
+    assert (await api.get(sent.id)).state is State.VOIDED
+
+
+async def test_signing_url(api: Api) -> None:
+    need(api, "signing_urls")
+    sent = await api.send(envelope(api.caps))
+    url = await api.signing_url(sent.id, sent.signers[0].id)
+    assert url.startswith(("https://", "http://"))
+
+
 async def test_not_found(api: Api) -> None:
     with pytest.raises(signport.NotFound) as info:
         await api.get("00000000-0000-4000-8000-000000000000")
