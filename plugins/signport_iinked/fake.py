@@ -7,7 +7,10 @@ state rules of §5.3/§5.4/§5.8, sequential signing, ``generateSignerLinks``, `
 response shapes key for key like the documented examples (a test compares them).
 
 Where the reference is silent the fake makes a choice and says so (``FAKE CHOICE``); those
-choices are not vendor facts. Control endpoints outside the vendor's paths let tests act as a
+choices are not vendor facts. Error codes that §8 does not list (``signer_not_found``,
+``file_invalid_pdf``, ``package_invalid_state``...) follow its ``{type}_{kind}_{detail}`` patterns.
+
+Control endpoints outside the vendor's paths let tests act as a
 signer or as the clock:
 
 * ``POST /_control/packages/{id}/sign/{signerId}``

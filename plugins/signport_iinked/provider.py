@@ -158,6 +158,8 @@ class IinkedProvider(Provider):
             response = yield self.routes.add(body)
             package_id = payloads.package_id_of(json_body(self.check(response)))
         except Exception as exc:
+            if not uploaded:
+                raise
             raise self._partial(exc, uploaded, "creating the package") from exc
         try:
             return (yield from self._read(package_id))
@@ -215,6 +217,8 @@ class IinkedProvider(Provider):
             body.update(extras)
             self.check((yield self.routes.update(body)))
         except Exception as exc:
+            if not uploaded:
+                raise
             raise self._partial(exc, uploaded, "updating the package", envelope_id=envelope_id) from exc
         return (yield from self._read(envelope_id))
 
@@ -322,9 +326,9 @@ class IinkedProvider(Provider):
         raise ValidationError("needs content (path or bytes) to upload", path="documents", provider=PROVIDER)
 
     def _partial(self, exc: Exception, uploaded: list[str], doing: str,
-                 envelope_id: str | None = None) -> Exception:
-        if not uploaded:
-            return exc
+                 envelope_id: str | None = None) -> PartialFailure:
+        """§5.1: unattached temporary uploads expire after 24 h, so they are named, not deleted
+        (the reference documents no file delete endpoint, §5.0)."""
         cause = exc if isinstance(exc, SignportError) else None
         return PartialFailure(
             f"iinked: {doing} failed after uploading temporary file(s) {', '.join(uploaded)}; the vendor "
