@@ -26,6 +26,7 @@ from signport.model import Document, DraftUpdate, Envelope, Event, Signer, Signe
 from signport.multipart import FilePart, multipart_request
 from signport.provider import Flow, Page, Provider, delayed, json_body, save_to, saved_path
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
+from signport.transport import DownloadNames, pdf_filename
 from signport.validation import Problems
 
 from . import auth as _auth
@@ -52,11 +53,6 @@ def _position(ref: int | str, items: Sequence[Signer | Document]) -> int:
         if ref in (item.key, item.id):
             return i
     raise ValidationError(f"refers to nothing: {ref!r}", path="fields")
-
-
-def _pdf_name(name: str | None, default: str = "document.pdf") -> str:
-    name = (name or "").strip() or default
-    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
 
 
 class EasyInkProvider(Provider):
@@ -229,12 +225,10 @@ class EasyInkProvider(Provider):
 
     def _upload(self, draft_id: str, document: Document) -> Flow[str]:
         """§6.2 #6: multipart, single part ``fileContent``, streamed from disk when the document has a path."""
-        part = FilePart(_pdf_name(document.name), "application/pdf", path=document.path,
+        part = FilePart(pdf_filename(document.name), "application/pdf", path=document.path,
                         content=None if document.path is not None else document.content, field_name="fileContent")
         url = httpx.URL(self.routes.url("upload_document", signingSessionId=draft_id))
-        # A request built around a ready stream gets no automatic Host header from httpx.
-        request = multipart_request("POST", url, [part],
-                                    headers={"Accept": "application/json", "Host": url.netloc.decode("ascii")})
+        request = multipart_request("POST", url, [part], headers={"Accept": "application/json"})
         response = yield request
         return payloads.parse_id(self._json(response), "the document upload")
 
@@ -461,7 +455,7 @@ class EasyInkProvider(Provider):
                 if doc.id is None:
                     continue
                 targets.append((self._download_request(route, envelope_id, doc.id),
-                                _pdf_name(doc.name)))
+                                pdf_filename(doc.name)))
         else:
             if envelope.state is not State.COMPLETED:
                 raise InvalidState(f"{kind.value} documents exist once the envelope is completed; "
@@ -476,27 +470,21 @@ class EasyInkProvider(Provider):
                     sid = payloads.as_str(signed.get("signedDocumentId"))
                     if sid is not None:
                         targets.append((self._download_request("download_signed", envelope_id, sid),
-                                        _pdf_name(payloads.as_str(signed.get("title")))))
+                                        pdf_filename(payloads.as_str(signed.get("title")))))
             else:
                 raw = yield from self._poll(
                     lambda: self.routes.request("get_session", signingSessionId=envelope_id),
                     self._all_in_one_ready, "compiling the all-in-one document")
                 combined = raw.get("allInOneDocument") or {}
-                title = _pdf_name(payloads.as_str(combined.get("title")), f"{envelope_id}.pdf")
+                title = pdf_filename(payloads.as_str(combined.get("title")), f"{envelope_id}.pdf")
                 if kind is DocumentKind.AUDIT:
                     # The audit trail is part of the all-in-one PDF (§6.9 #33); no separate download exists.
                     title = f"{title[:-4]} (audit trail).pdf"
                 targets.append((self._download_request("download_all_in_one", envelope_id), title))
         paths: list[Path] = []
-        used: set[str] = set()
+        names = DownloadNames()
         for build, filename in targets:
-            name = filename
-            n = 2
-            while name.lower() in used:
-                name = f"{filename[:-4]} ({n}).pdf"
-                n += 1
-            used.add(name.lower())
-            paths.append((yield from self._fetch(build, to, name)))
+            paths.append((yield from self._fetch(build, to, names(filename))))
         return paths
 
     @staticmethod

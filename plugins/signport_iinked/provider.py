@@ -32,7 +32,7 @@ from signport.model import Document, DraftUpdate, Envelope, Event, SignerUpdate
 from signport.multipart import FilePart
 from signport.provider import Flow, Page, Provider, json_body, save_to, saved_path
 from signport.states import DocumentKind, State, Verification
-from signport.transport import safe_filename
+from signport.transport import DownloadNames, pdf_filename
 from signport.wire import format_timestamp
 
 from . import payloads
@@ -271,11 +271,11 @@ class IinkedProvider(Provider):
             raise InvalidState(f"iinked: package {envelope_id} is {envelope.state.value}; executed documents "
                                "exist only once every signer has signed", provider=PROVIDER)
         paths: list[Path] = []
-        names: set[str] = set()
+        names = DownloadNames()
         for doc in envelope.documents:
             if not doc.id:
                 continue
-            request = save_to(self.routes.executed_pdf(envelope_id, doc.id), to, _unique(doc, names))
+            request = save_to(self.routes.executed_pdf(envelope_id, doc.id), to, names(pdf_filename(doc.name)))
             paths.append(saved_path(self.check((yield request))))
         return paths
 
@@ -307,7 +307,7 @@ class IinkedProvider(Provider):
         """Upload each document (§5.1); ``uploaded`` collects the fileIds as they arrive."""
         out: list[tuple[str, str]] = []
         for doc in documents:
-            name = upload_name(doc.name)
+            name = pdf_filename(doc.name)
             response = yield self.routes.upload(self._part(doc, name), external_id=doc.key)
             ids = payloads.uploaded_file_ids(json_body(self.check(response)))
             if not ids:
@@ -338,23 +338,6 @@ class IinkedProvider(Provider):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def upload_name(name: str) -> str:
-    """The file name sent with an upload: the vendor converts by extension (§5.1), so PDFs end in .pdf."""
-    name = name.strip() or "document.pdf"
-    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
-
-
-def _unique(doc: Document, taken: set[str]) -> str:
-    base = safe_filename(upload_name(doc.name))
-    stem, ext = base[:-4], base[-4:]
-    name, n = base, 2
-    while name.lower() in taken:
-        name = f"{stem} ({n}){ext}"
-        n += 1
-    taken.add(name.lower())
-    return name
-
-
 def _require_members(status: Json, collection: str, key: str, wanted: tuple[str, ...], path: str) -> None:
     have = {m.get(key) for m in payloads.as_maps(status.get(collection))}
     for i, item in enumerate(wanted):

@@ -38,7 +38,7 @@ from signport.states import (
     State,
     Verification,
 )
-from signport.transport import CHUNK, atomic_copy, atomic_file, safe_filename, target_path
+from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, target_path
 from signport.validation import check_fields
 
 from . import stamping
@@ -169,25 +169,6 @@ def _sha256(path: Path) -> str:
 def _pdf_name(name: str, suffix: str = "") -> str:
     stem = name[:-4] if name.lower().endswith(".pdf") else name
     return f"{stem}{suffix}.pdf"
-
-
-class _Names:
-    """Sanitized file names, unique (case-insensitively) within one download."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def __call__(self, name: str) -> str:
-        safe = safe_filename(name)
-        stem, dot, ext = safe.rpartition(".")
-        if not dot:
-            stem, ext = safe, ""
-        candidate, n = safe, 1
-        while candidate.lower() in self.used:
-            n += 1
-            candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
-        self.used.add(candidate.lower())
-        return candidate
 
 
 def webhook_delivery(event: EventRecord) -> tuple[dict[str, str], bytes]:
@@ -930,7 +911,7 @@ class LocalProvider(Provider):
         except OSError as exc:
             raise ValidationError(f"cannot create the folder: {exc.strerror or exc}", path="to",
                                   provider=NAME) from None
-        names = _Names()
+        names = DownloadNames()
         folder = self.store.executed_dir(record.id)
         if kind is DocumentKind.ORIGINAL:
             return [atomic_copy(self._file(self.store.document_path(record.id, d.id)), to, names(_pdf_name(d.name)))

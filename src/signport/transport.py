@@ -105,6 +105,31 @@ def safe_filename(name: str | None, default: str = "document.pdf") -> str:
     return name
 
 
+def pdf_filename(name: str | None, default: str = "document.pdf") -> str:
+    """A safe file name that ends in ``.pdf`` (vendors convert uploads by extension)."""
+    safe = safe_filename((name or "").strip() or default, default)
+    return safe if safe.lower().endswith(".pdf") else f"{safe}.pdf"
+
+
+class DownloadNames:
+    """Sanitized file names, unique (case-insensitively) within one download: ``a.pdf``, ``a (2).pdf``."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        safe = safe_filename(name)
+        stem, dot, ext = safe.rpartition(".")
+        if not dot:
+            stem, ext = safe, ""
+        candidate, n = safe, 1
+        while candidate.lower() in self.used:
+            n += 1
+            candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
+        self.used.add(candidate.lower())
+        return candidate
+
+
 def content_disposition_filename(response: httpx.Response) -> str | None:
     """The file name a server suggests (RFC 6266 / RFC 5987 ``filename*`` understood)."""
     value = response.headers.get("content-disposition")

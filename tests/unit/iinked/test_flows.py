@@ -14,7 +14,7 @@ from signport import Document, DocumentKind, DraftUpdate, Envelope, Signer, Sign
 from signport.errors import InvalidState, NotFound, PartialFailure, UnsupportedFeature, ValidationError
 from signport.multipart import disposition_filename
 from signport.provider import EXT_IDEMPOTENT, EXT_SAVE_TO, EXT_SAVED, SaveTarget
-from signport_iinked.provider import IinkedProvider, upload_name
+from signport_iinked.provider import IinkedProvider
 
 from ...samples import make_pdf
 from .conftest import Script, example, reply
@@ -380,7 +380,3 @@ def test_download_before_completion_is_invalid_state(script: Script, provider: I
         next(provider.download("pkg-1", DocumentKind.AUDIT, tmp_path))
 
 
-def test_upload_name() -> None:
-    assert upload_name("a.PDF") == "a.PDF"
-    assert upload_name("contract") == "contract.pdf"
-    assert upload_name("  ") == "document.pdf"

@@ -1,0 +1,65 @@
+"""File names and atomic writes shared by every provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from signport.transport import DownloadNames, atomic_copy, pdf_filename, safe_filename, target_path
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("../../etc/passwd", "passwd"),
+    ("..", "document.pdf"),
+    ("", "document.pdf"),
+    ("a\\b\\c.pdf", "c.pdf"),
+    ("con:tract?.pdf", "con_tract_.pdf"),
+    (".hidden.pdf", "hidden.pdf"),
+    ("r\u00e9sum\u00e9.pdf", "r\u00e9sum\u00e9.pdf"),
+    ("line\nbreak.pdf", "line_break.pdf"),
+])
+def test_safe_filename(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+
+
+def test_long_names_keep_their_extension() -> None:
+    name = safe_filename("x" * 300 + ".pdf")
+    assert len(name) <= 200
+    assert name.endswith(".pdf")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("a.PDF", "a.PDF"), ("contract", "contract.pdf"), ("  ", "document.pdf"), (None, "document.pdf"),
+    ("dir/x", "x.pdf"),
+])
+def test_pdf_filename(name: str | None, expected: str) -> None:
+    assert pdf_filename(name) == expected
+
+
+def test_download_names_are_unique_case_insensitively() -> None:
+    names = DownloadNames()
+    assert [names(n) for n in ["a.pdf", "A.pdf", "a.pdf", "../a.pdf", "b"]] == [
+        "a.pdf", "A (2).pdf", "a (3).pdf", "a (4).pdf", "b"]
+
+
+def test_target_path_stays_inside(tmp_path: Path) -> None:
+    assert target_path(tmp_path, "../../x.pdf") == tmp_path.resolve() / "x.pdf"
+
+
+def test_atomic_copy_leaves_no_temp_file(tmp_path: Path) -> None:
+    src = tmp_path / "src.pdf"
+    src.write_bytes(b"%PDF-1.4 data")
+    out = tmp_path / "out"
+    dest = atomic_copy(src, out, "../copy.pdf")
+    assert dest == out.resolve() / "copy.pdf"
+    assert dest.read_bytes() == b"%PDF-1.4 data"
+    assert [p.name for p in out.iterdir()] == ["copy.pdf"]
+
+
+def test_atomic_copy_of_missing_source_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(FileNotFoundError):
+        atomic_copy(tmp_path / "missing.pdf", out, "x.pdf")
+    assert list(out.iterdir()) == []
