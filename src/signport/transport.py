@@ -10,7 +10,6 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator
-from email.message import Message
 from pathlib import Path
 from typing import IO
 
@@ -18,6 +17,7 @@ import attrs
 import httpx
 
 from .errors import ValidationError
+from .multipart import disposition_filename
 
 log = logging.getLogger("signport.http")
 
@@ -133,12 +133,7 @@ class DownloadNames:
 def content_disposition_filename(response: httpx.Response) -> str | None:
     """The file name a server suggests (RFC 6266 / RFC 5987 ``filename*`` understood)."""
     value = response.headers.get("content-disposition")
-    if not value:
-        return None
-    msg = Message()
-    msg["content-disposition"] = value
-    name = msg.get_filename()
-    return str(name) if name else None
+    return disposition_filename(value) if value else None
 
 
 def target_path(folder: Path, filename: str) -> Path:
