@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ import signport
 from signport.fakeserver import serve
 from signport_easyink.fake import create_app
 
-from .recording import should_record, use_cassette
+from .recording import scenario_name, should_record, use_cassette
 
 NAME = "easyink"
 TOKEN = "contract-test-token"
@@ -32,11 +31,6 @@ TOKEN = "contract-test-token"
 REPLAY_URL = "http://127.0.0.1:9"
 #: Small waits: recording against the fake should not take long (replay skips waits entirely).
 SETTINGS: dict[str, Any] = {"poll_interval": 0.01, "poll_max": 0.05, "processing_timeout": 5.0}
-
-
-def scenario_name(request: pytest.FixtureRequest) -> str:
-    """The cassette name of the running test: its node name as a safe file name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
 
 
 class EasyInkHarness:

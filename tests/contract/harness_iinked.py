@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from signport.fakeserver import serve
 from signport_iinked.fake import FAKE_WEBHOOK_SECRET, create_app
 from signport_iinked.provider import hmac_verifier
 
-from .recording import cassette_path, should_record, use_cassette
+from .recording import cassette_path, scenario_name, should_record, use_cassette
 
 #: The key the harness uses with the fake (not a credential); a unit test greps cassettes for it.
 FAKE_API_KEY = "iinked-contract-key-never-in-a-cassette"
@@ -40,15 +39,6 @@ WEBHOOK_ACTIONS = {
     "document_signed": "document_signed", "signer_signed": "document_signed",
     "document_completed": "document_executed",
 }
-
-
-def scenario_name(request: pytest.FixtureRequest) -> str:
-    """``test_void-sync`` from the test item: one cassette per scenario and client mode."""
-    node = request.node
-    name = getattr(node, "originalname", None) or node.name
-    callspec = getattr(node, "callspec", None)
-    mode = callspec.params.get("api") if callspec is not None else None
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}-{mode}" if mode else name)
 
 
 class IinkedHarness:

@@ -26,6 +26,15 @@ SECRET_KEYS = frozenset({"api_key", "apikey", "access_token", "refresh_token", "
 _BEARER = re.compile(rb"Bearer\s+[A-Za-z0-9._~+/=-]+")
 
 
+def scenario_name(request: Any) -> str:
+    """``test_void-sync`` from the running test item: one cassette per scenario and client mode."""
+    node = request.node
+    name = getattr(node, "originalname", None) or node.name
+    callspec = getattr(node, "callspec", None)
+    mode = callspec.params.get("api") if callspec is not None else None
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}-{mode}" if mode else name)
+
+
 def cassette_path(provider: str, scenario: str) -> Path:
     """Where the cassette of ``scenario`` for ``provider`` lives."""
     return CASSETTES / provider / f"{scenario}.yaml"
