@@ -55,7 +55,8 @@ def test_the_whole_api_on_local(tmp_path: Path, pdf: Path) -> None:
         assert env.state is State.SENT
         assert isinstance(env.native_state, str)
         assert [s.state for s in env.signers] == [SignerState.NEXT, SignerState.PENDING]
-        assert env.signers[0].id and env.documents[0].id
+        assert env.signers[0].id
+        assert env.documents[0].id
         assert isinstance(env.raw, dict) or hasattr(env.raw, "keys")
 
         draft = client.create_draft(Envelope(subject="Draft", documents=[Document(name="b.pdf", content=make_pdf(1))],
