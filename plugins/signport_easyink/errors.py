@@ -94,7 +94,7 @@ def response_body(response: httpx.Response) -> Any:
 
 def is_processing(response: httpx.Response) -> bool:
     """True for "Document processing is in progress. Try again later." (§4 quirk 2): retry, don't raise."""
-    if response.is_success:
+    if response.is_success or response.status_code >= 500:
         return False
     message = (parse_api_error(response_body(response)).message or "").lower()
     return any(p in message for p in _PROCESSING)
@@ -134,12 +134,15 @@ def map_error(response: httpx.Response) -> SignportError:
         return AuthError(f"EasyInk does not allow this for the logged-in user: {text}", **common)
     if status == 429:
         return RateLimited(f"EasyInk rate limit: {text}", retry_after=retry_after(response), **common)
-    if code == "NotFound" or status == 404 or _has(lower, _NOT_FOUND):
+    # The message is read only for client errors: quirks 1 and 2 are ValidationError bodies, and a
+    # server failure (InternalServerError, 5xx) stays a ProviderError whatever its text says.
+    client_error = status < 500 and code != "InternalServerError"
+    if code == "NotFound" or status == 404 or (client_error and _has(lower, _NOT_FOUND)):
         return NotFound(f"EasyInk: {text}", **common)
-    if _has(lower, _PROCESSING):
+    if client_error and _has(lower, _PROCESSING):
         # Reached only when the flow's retries ran out (§4 quirk 2).
         return ProviderError(f"EasyInk is still processing the document: {text}", **common)
-    if _has(lower, _INVALID_STATE) or status == 409:
+    if (client_error and _has(lower, _INVALID_STATE)) or status == 409:
         return InvalidState(f"EasyInk: {text}", **common)
     if code == "ValidationError" or status in (400, 422):
         inner = []

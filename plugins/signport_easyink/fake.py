@@ -38,6 +38,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from signport.multipart import ascii_fallback, disposition_filename, needs_extended, rfc5987
+
 from .routes import AUTHORIZE_PATH, ROUTES, TOKEN_PATH
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -321,8 +323,13 @@ class FakeEasyInk:
 
     @staticmethod
     def _pdf(content: bytes, filename: str) -> Response:
+        # §3: `attachment; filename="..."`. Header values travel as Latin-1, so a title outside
+        # printable ASCII (or with a quote) gets an ASCII stand-in plus filename* (RFC 6266 / 5987).
+        disposition = f'attachment; filename="{ascii_fallback(filename)}"'
+        if needs_extended(filename):
+            disposition += f"; filename*={rfc5987(filename)}"
         return Response(content, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(len(content))})
+            "Content-Disposition": disposition, "Content-Length": str(len(content))})
 
     @staticmethod
     async def _body(request: Request) -> dict[str, Any]:
@@ -476,7 +483,9 @@ class FakeEasyInk:
         content = await upload.read()
         if not content.startswith(b"%PDF-"):
             raise invalid("Only PDF and Word documents are supported")  # fake-only: Word is not converted
-        document = FakeDocument(id=str(uuid.uuid4()), title=upload.filename or "document.pdf", content=content,
+        # Starlette reads only filename="..."; like any RFC 6266 server, prefer filename* when present.
+        title = disposition_filename(upload.headers.get("content-disposition", "")) or upload.filename
+        document = FakeDocument(id=str(uuid.uuid4()), title=title or "document.pdf", content=content,
                                 reads_left=self.processing_reads)
         session.documents.append(document)
         return JSONResponse(document.id, status_code=201)

@@ -249,6 +249,15 @@ class EasyInkProvider(Provider):
             self.check((yield self.routes.request("convert", signingSessionId=envelope_id)))
         self.check((yield self.routes.request("start", signingSessionId=envelope_id)))
 
+    def _fresh(self, envelope_id: str, done: str) -> Flow[Envelope]:
+        """Read back what a flow just made; if that read fails, the error still names the new envelope."""
+        try:
+            return (yield from self.get(envelope_id))
+        except SignportError as exc:
+            raise PartialFailure(f"EasyInk: {envelope_id} was {done}, but reading it back failed: {exc.message}",
+                                 envelope_id=envelope_id, remote_ids=[envelope_id], cleaned_up=False,
+                                 cause=exc) from exc
+
     def _cleanup(self, draft_id: str) -> Flow[bool]:
         """Delete a half-built draft (§6.1 #5); ``False`` if that fails (e.g. a locked draft)."""
         try:
@@ -313,7 +322,7 @@ class EasyInkProvider(Provider):
             raise PartialFailure(f"EasyInk: {'sending' if send else 'creating the draft'} failed at "
                                  f"'{step}': {cause.message}; {fate}", envelope_id=draft_id,
                                  remote_ids=remote, cleaned_up=cleaned, cause=cause) from exc
-        return (yield from self.get(draft_id))
+        return (yield from self._fresh(draft_id, "sent" if send else "created as a draft"))
 
     def send_draft(self, envelope_id: str) -> Flow[Envelope]:
         """Convert (if still a draft) and start."""
@@ -442,7 +451,8 @@ class EasyInkProvider(Provider):
         else:
             request = self.routes.request("copy", signingSessionId=envelope_id, json={"subject": subject})
         new_id = payloads.parse_id(self._json((yield request)), "the copy")
-        return (yield from self.get(new_id))
+        made = f"copied from {envelope_id}" + (f" (and {envelope_id} voided)" if void_original else "")
+        return (yield from self._fresh(new_id, made))
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
         """§6.9: ORIGINAL #31 (a draft's #8), EXECUTED #32 per participant, COMBINED/AUDIT #33 all-in-one."""
@@ -463,9 +473,7 @@ class EasyInkProvider(Provider):
             if kind is DocumentKind.EXECUTED:
                 raw = yield from self._poll(
                     lambda: self.routes.request("get_session", signingSessionId=envelope_id),
-                    lambda s: all(d.get("processingStatus") in vendor.FILE_READY
-                                  for d in payloads.as_list(s.get("signedDocuments"))),
-                    "processing the signed documents")
+                    self._signed_ready, "processing the signed documents")
                 for signed in payloads.as_list(raw.get("signedDocuments")):
                     sid = payloads.as_str(signed.get("signedDocumentId"))
                     if sid is not None:
@@ -486,6 +494,13 @@ class EasyInkProvider(Provider):
         for build, filename in targets:
             paths.append((yield from self._fetch(build, to, names(filename))))
         return paths
+
+    @staticmethod
+    def _signed_ready(session: Any) -> bool:
+        """§6.7 #23: one signed document per participant who finished; a finished session has at
+        least one, so an empty list is "not listed yet", never "nothing to download"."""
+        docs = payloads.as_list(session.get("signedDocuments")) if isinstance(session, Mapping) else []
+        return bool(docs) and all(d.get("processingStatus") in vendor.FILE_READY for d in docs)
 
     @staticmethod
     def _all_in_one_ready(session: Any) -> bool:

@@ -306,6 +306,8 @@ def signer_body(signer: Signer) -> dict[str, Any]:
     if signer.phone:
         body["mobileNumber"] = signer.phone
     if signer.language:
+        # §5.6 reads a signer ``locale``; whether add/update accept it, and in which form, is past the
+        # cut-off of the §5.2 body table. Sent as given so a refusal surfaces as the vendor's error.
         body["locale"] = signer.language
     return body
 

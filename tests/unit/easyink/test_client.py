@@ -210,3 +210,24 @@ def test_secrets_stay_out_of_reprs(settings: dict[str, Any]) -> None:
         for text in (repr(c), repr(c.provider), repr(c.provider.settings), repr(c.provider.auth)):
             assert settings["access_token"] not in text
             assert "shh-secret" not in text
+
+
+def test_downloads_of_a_non_latin1_title(client: signport.Client, control: httpx.Client, tmp_path: Path) -> None:
+    from signport.multipart import disposition_filename
+
+    source = tmp_path / "\u5951\u7d04 \u2013 \u00dcbersicht.pdf"
+    source.write_bytes(make_pdf(1))
+    env = envelope(client.capabilities)
+    sent = client.send(signport.Envelope(subject=env.subject, signers=env.signers[:1],
+                                         documents=[signport.Document.from_path(source)]))
+    control.post(f"/_control/sessions/{sent.id}/participants/{sent.signers[0].id}/sign").raise_for_status()
+    client.wait(sent.id, timeout=5, poll=0.01)
+    for kind in (DocumentKind.ORIGINAL, DocumentKind.EXECUTED, DocumentKind.COMBINED):
+        paths = client.download(sent.id, tmp_path / kind.value, kind=kind)
+        assert paths
+        assert paths[0].read_bytes().startswith(b"%PDF-")
+    with httpx.Client(base_url=str(client.provider.base_url),
+                      headers={"Authorization": f"Bearer {client.provider.settings.access_token}"}) as raw:
+        answer = raw.get(f"/api/signingSessions/{sent.id}/documents/{sent.documents[0].id}")
+    assert answer.status_code == 200
+    assert disposition_filename(answer.headers["content-disposition"]) == source.name

@@ -325,6 +325,26 @@ def test_executed_download_is_per_participant(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["Employment Contract - John Smith (Signed).pdf"]
 
 
+def test_executed_download_waits_for_the_signed_documents_to_be_listed(tmp_path: Path) -> None:
+    unlisted = session_view("Finished")
+    unlisted["signedDocuments"] = []
+    script = Script([("GET", r"/signingSessions/[^/]+$", reply(200, unlisted)),
+                     ("GET", r"/signingSessions/[^/]+$", reply(200, unlisted)),
+                     ("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, session_view("Finished"))),
+                     ("GET", r"/signedDocuments/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d$", _saved)])
+    paths = drive(provider().download(SID, DocumentKind.EXECUTED, tmp_path), script)
+    assert [p.name for p in paths] == ["Employment Contract - John Smith (Signed).pdf"]
+
+
+def test_executed_download_never_returns_nothing(tmp_path: Path) -> None:
+    unlisted = session_view("Finished")
+    unlisted["signedDocuments"] = None
+    script = Script([("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, unlisted))])
+    p = provider(poll_interval=1.0, poll_max=2.0, processing_timeout=5.0)
+    with pytest.raises(signport.ProviderError, match="still processing the signed documents"):
+        drive(p.download(SID, DocumentKind.EXECUTED, tmp_path), script)
+
+
 def test_executed_download_needs_a_completed_envelope(tmp_path: Path) -> None:
     script = Script([("GET", r"/signingSessions/[^/]+$", reply(200, session_view("InProgress"))),
                      ("GET", r"/signingSessionDrafts/", reply(200, draft_view()))])
@@ -363,3 +383,40 @@ def test_update_draft_resends_the_order() -> None:
     drive(provider().update_draft(SID, update, {}), script)
     assert body(script.requests[1]) == {"subject": "New", "reminderFrequency": "Daily"}
     assert body(script.requests[4]) == {"participantsOrder": [order[0], "new"]}
+
+
+def test_a_failed_read_back_after_send_names_the_new_session() -> None:
+    p = provider()
+    env = Envelope(subject="NDA", documents=envelope().documents, signers=envelope().signers[:1])
+    script = Script([
+        ("POST", r"/signingSessionDrafts$", reply(201, SID)),
+        ("POST", r"/documents$", reply(201, "doc-1")),
+        ("POST", r"/participants$", reply(201, "p-ann")),
+        ("GET", r"/signingSessionDrafts/[^/]+$", reply(200, draft_view())),
+        ("POST", r"/convert$", reply(204)),
+        ("POST", r"/started$", reply(204)),
+        ("GET", r"/signingSessions/[^/]+$", api_error(500, "InternalServerError", "boom")),
+    ])
+    with pytest.raises(signport.PartialFailure) as info:
+        drive(p.create(env, send=True, extras={}), script)
+    assert info.value.envelope_id == SID
+    assert info.value.remote_ids == [SID]
+    assert info.value.cleaned_up is False
+    assert isinstance(info.value.cause, signport.ProviderError)
+    assert f"{SID} was sent" in info.value.message
+    assert "DELETE" not in " ".join(script.calls())  # a started session is never deleted behind the user
+
+
+@pytest.mark.parametrize("void_original", [False, True])
+def test_a_failed_read_back_after_duplicate_names_the_copy(void_original: bool) -> None:
+    p = provider()
+    script = Script([
+        ("POST", r"/(copy|recreate)$", reply(201, "new-draft")),
+        ("GET", r"/signingSessions/[^/]+$", api_error(500, "InternalServerError", "boom")),
+    ])
+    flow = p.duplicate(SID, subject=None, void_original=void_original, reason="typo" if void_original else None)
+    with pytest.raises(signport.PartialFailure) as info:
+        drive(flow, script)
+    assert info.value.envelope_id == "new-draft"
+    assert info.value.remote_ids == ["new-draft"]
+    assert (f"{SID} voided" in info.value.message) is void_original

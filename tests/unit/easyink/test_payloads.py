@@ -258,3 +258,14 @@ def test_processing_is_recognised_for_retry() -> None:
     assert is_processing(_response(400, example("draft-document-download.error.json")))
     assert not is_processing(_response(400, example("draft-delete.error.json")))
     assert parse_api_error("junk").code is None
+
+
+@pytest.mark.parametrize("message", ["Blob 'a1' not found", "Signing session draft is locked and cannot be removed",
+                                     "Document processing is in progress. Try again later."])
+def test_a_server_failure_stays_a_provider_error_whatever_it_says(message: str) -> None:
+    # Quirks 1 and 2 (§4) are ValidationError bodies; a 500 is the vendor's failure, not the caller's.
+    response = _response(500, {"error": {"code": "InternalServerError", "message": message}})
+    error = map_error(response)
+    assert type(error) is signport.ProviderError
+    assert error.vendor_message == message
+    assert not is_processing(response)

@@ -414,3 +414,21 @@ def test_executed_download(vendor: TestClient) -> None:
     assert len(reader.pages) == 2  # the original page + the signature page
     assert "Signed by Signer N0" in reader.pages[1].extract_text()
     assert vendor.get(f"{API}/packages/{package_id}/documents/nope/pdf/executed/download").status_code == 404
+
+
+def test_executed_download_of_a_non_latin1_name(vendor: TestClient) -> None:
+    from signport.multipart import disposition_filename
+
+    file_id = upload(vendor, "\u5951\u7d04\u66f8.pdf")["fileId"]
+    response = vendor.post(f"{API}/packages/add", json={
+        "name": "Keiyaku", "type": "concurrent", "state": "open",
+        "signers": [{"firstName": "Signer", "lastName": "One", "email": "s1@example.com"}],
+        "documents": [{"fileName": "\u5951\u7d04\u66f8.pdf", "fileId": file_id}]})
+    package_id = response.json()["packageId"]
+    got = status(vendor, package_id)
+    vendor.post(f"/_control/packages/{package_id}/sign/{got['signers'][0]['signerId']}")
+    document_id = got["documents"][0]["documentId"]
+    download = vendor.get(f"{API}/packages/{package_id}/documents/{document_id}/pdf/executed/download")
+    assert download.status_code == 200
+    assert download.content.startswith(b"%PDF-")
+    assert disposition_filename(download.headers["content-disposition"]) == "\u5951\u7d04\u66f8-executed.pdf"
