@@ -385,25 +385,42 @@ class EasyInkProvider(Provider):
             p.add("subject", f"EasyInk allows at most {SUBJECT_MAX} characters")
         p.raise_if_any()
         draft = yield from self._draft(envelope_id)
-        if update.subject is not None or extras:
-            body = {"subject": update.subject if update.subject is not None else draft.get("subject"),
-                    "reminderFrequency": draft.get("reminderFrequency"), **extras}
-            self.check((yield self.routes.request("update_draft", signingSessionId=envelope_id, json=body)))
-        for pid in update.remove_signers:
-            self.check((yield self.routes.request("remove_participant", signingSessionId=envelope_id,
-                                                  participantId=pid)))
-        for did in update.remove_documents:
-            self.check((yield self.routes.request("remove_document", signingSessionId=envelope_id,
-                                                  documentId=did)))
-        added: list[str] = []
-        for i, signer in enumerate(update.add_signers):
-            added.append((yield from self._add_participant(envelope_id, signer, f"add_signers[{i}]")))
-        for document in update.add_documents:
-            yield from self._upload(envelope_id, document)
-        old_order = payloads.order_of(draft)
-        if old_order and (update.add_signers or update.remove_signers):
-            removed = set(update.remove_signers)
-            yield from self._set_order(envelope_id, [i for i in old_order if i not in removed] + added)
+        # The vendor has no atomic update: each change is its own call. If one fails, the error lists
+        # what was already applied (and the ids it created) instead of leaving the caller guessing.
+        applied: list[str] = []
+        created: list[str] = []
+        try:
+            if update.subject is not None or extras:
+                body = {"subject": update.subject if update.subject is not None else draft.get("subject"),
+                        "reminderFrequency": draft.get("reminderFrequency"), **extras}
+                self.check((yield self.routes.request("update_draft", signingSessionId=envelope_id, json=body)))
+                applied.append("subject")
+            for pid in update.remove_signers:
+                self.check((yield self.routes.request("remove_participant", signingSessionId=envelope_id,
+                                                      participantId=pid)))
+                applied.append(f"removed participant {pid}")
+            for did in update.remove_documents:
+                self.check((yield self.routes.request("remove_document", signingSessionId=envelope_id,
+                                                      documentId=did)))
+                applied.append(f"removed document {did}")
+            added: list[str] = []
+            for i, signer in enumerate(update.add_signers):
+                added.append((yield from self._add_participant(envelope_id, signer, f"add_signers[{i}]")))
+                created.append(added[-1])
+                applied.append(f"added participant {added[-1]}")
+            for document in update.add_documents:
+                created.append((yield from self._upload(envelope_id, document)))
+                applied.append(f"uploaded document {created[-1]}")
+            old_order = payloads.order_of(draft)
+            if old_order and (update.add_signers or update.remove_signers):
+                removed = set(update.remove_signers)
+                yield from self._set_order(envelope_id, [i for i in old_order if i not in removed] + added)
+        except SignportError as exc:
+            if not applied:
+                raise
+            raise PartialFailure(f"EasyInk: updating draft {envelope_id} failed after: {', '.join(applied)}; "
+                                 f"{exc.message}", envelope_id=envelope_id, remote_ids=created,
+                                 cleaned_up=False, cause=exc) from exc
         return (yield from self.get(envelope_id))
 
     def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:

@@ -385,6 +385,33 @@ def test_update_draft_resends_the_order() -> None:
     assert body(script.requests[4]) == {"participantsOrder": [order[0], "new"]}
 
 
+def test_update_draft_failing_halfway_says_what_was_applied() -> None:
+    order = ["4d5e6f7a-8b9c-0d1e-2f3a-4b5c6d7e8f9a", "gone"]
+    script = Script([("GET", r"/signingSessionDrafts/[^/]+$", reply(200, draft_view(order=order))),
+                     ("PUT", r"/signingSessionDrafts/[^/]+$", reply(204)),
+                     ("DELETE", r"/participants/gone$", reply(204)),
+                     ("POST", r"/participants$", reply(201, "new")),
+                     ("POST", r"/documents$", api_error(500, "InternalServerError", "disk full"))])
+    update = signport.DraftUpdate(subject="New", remove_signers=["gone"],
+                                  add_signers=[signport.Signer(first_name="C", last_name="D", email="c@example.com")],
+                                  add_documents=envelope().documents)
+    with pytest.raises(signport.PartialFailure) as info:
+        drive(provider().update_draft(SID, update, {}), script)
+    error = info.value
+    assert error.envelope_id == SID
+    assert error.remote_ids == ["new"]
+    assert not error.cleaned_up
+    assert "subject, removed participant gone, added participant new" in error.message
+    assert isinstance(error.cause, signport.ProviderError)
+
+
+def test_update_draft_failing_at_once_is_the_plain_error() -> None:
+    script = Script([("GET", r"/signingSessionDrafts/[^/]+$", reply(200, draft_view())),
+                     ("PUT", r"/signingSessionDrafts/[^/]+$", api_error(400, "ValidationError", "bad subject"))])
+    with pytest.raises(signport.ValidationError):
+        drive(provider().update_draft(SID, signport.DraftUpdate(subject="x"), {}), script)
+
+
 def test_a_failed_read_back_after_send_names_the_new_session() -> None:
     p = provider()
     env = Envelope(subject="NDA", documents=envelope().documents, signers=envelope().signers[:1])
