@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,7 +144,7 @@ def _resolve(ref: int | str, keys: Sequence[str | None]) -> int | None:
         return None
     if isinstance(ref, int):
         return ref if 0 <= ref < len(keys) else None
-    return keys.index(ref) if ref in keys else None
+    return keys.index(ref) if isinstance(ref, str) and ref in keys else None
 
 
 def _copy_in(document: NeutralDocument, dest: Path) -> tuple[str, int]:
@@ -211,6 +212,7 @@ class LocalProvider(Provider):
         super().__init__(settings if settings is not None else LocalSettings())
         self.now: Callable[[], datetime] = utcnow
         self._store: Store | None = None
+        self._store_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<LocalProvider {str(self.folder)!r}>"
@@ -224,10 +226,14 @@ class LocalProvider(Provider):
 
     @property
     def store(self) -> Store:
-        """The store, opened on first use."""
-        if self._store is None:
-            self._store = Store(self.folder, busy_timeout=float(self.settings.busy_timeout))
-        return self._store
+        """The store, opened on first use (once, even when threads race to it)."""
+        store = self._store
+        if store is None:
+            with self._store_lock:
+                if self._store is None:
+                    self._store = Store(self.folder, busy_timeout=float(self.settings.busy_timeout))
+                store = self._store
+        return store
 
     def close(self) -> None:
         """Close the database connection."""
@@ -911,6 +917,13 @@ class LocalProvider(Provider):
         except OSError as exc:
             raise ValidationError(f"cannot create the folder: {exc.strerror or exc}", path="to",
                                   provider=NAME) from None
+        try:
+            return self._copy_out(record, kind, to)
+        except OSError as exc:
+            raise ValidationError(f"cannot write into {to}: {exc.strerror or exc}", path="to",
+                                  provider=NAME) from None
+
+    def _copy_out(self, record: EnvelopeRecord, kind: DocumentKind, to: Path) -> list[Path]:
         names = DownloadNames()
         folder = self.store.executed_dir(record.id)
         if kind is DocumentKind.ORIGINAL:

@@ -4,8 +4,8 @@ Coordinates follow the neutral rule: PDF points, pages 1-based, origin at the
 bottom-left of the page *as a reader sees it* (after ``/Rotate``, inside the crop
 box). ``PageBox.matrix`` turns such a position into the page's own user space.
 
-Everything here is pure file work with no knowledge of the store, so validation
-code may use ``pdf_pages`` on its own.
+Everything here is pure file work with no knowledge of the store; the page
+boxes come from ``signport.pdf``, which validation uses too.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Collection
 import attrs
 
 from .errors import UnsupportedFeature
-from .model import DraftUpdate, Envelope, SignerUpdate
+from .model import DraftUpdate, Envelope, Signer, SignerUpdate
 from .states import Delivery, DocumentKind, FieldType, SigningOrder, State
 
 #: Names accepted in ``ignore_unsupported`` (silently drop instead of raising).
@@ -87,13 +87,27 @@ class Capabilities:
                 refuse("sms_delivery", "does not support SMS delivery")
         return attrs.evolve(envelope, **changes) if changes else envelope  # type: ignore[arg-type]
 
-    def check_draft_update(self, update: DraftUpdate, *, provider: str | None = None) -> None:
-        """Refuse a draft update the provider cannot carry out."""
+    def check_draft_update(self, update: DraftUpdate, *, provider: str | None = None,
+                           ignore: Collection[str] = ()) -> DraftUpdate:
+        """Refuse a draft update the provider cannot carry out; returns it with ignored features dropped."""
         self.require("update_draft", provider=provider)
-        if update.sign_by is not None:
-            self.require("sign_by", provider=provider)
-        if update.message is not None:
-            self.require("message", provider=provider)
+        changes: dict[str, object] = {}
+        if update.sign_by is not None and not self.sign_by:
+            if "sign_by" not in ignore:
+                self.require("sign_by", provider=provider)
+            changes["sign_by"] = None
+        if update.message is not None and not self.message:
+            if "message" not in ignore:
+                self.require("message", provider=provider)
+            changes["message"] = None
+        sms = [isinstance(s, Signer) and Delivery.SMS in s.delivery for s in update.add_signers]
+        if not self.sms_delivery and any(sms):
+            if "sms" not in ignore:
+                self.require("sms_delivery", provider=provider)
+            changes["add_signers"] = tuple(
+                attrs.evolve(s, delivery=(s.delivery - {Delivery.SMS}) or {Delivery.EMAIL}) if has_sms else s
+                for s, has_sms in zip(update.add_signers, sms, strict=True))
+        return attrs.evolve(update, **changes) if changes else update  # type: ignore[arg-type]
 
     def check_signer_update(self, update: SignerUpdate, *, provider: str | None = None) -> None:
         """Refuse a contact change the provider cannot carry out."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 import httpx
 import stamina
@@ -22,7 +24,7 @@ import stamina
 from . import transport
 from .capabilities import IGNORABLE, Capabilities
 from .config import client_options, load_file, provider_name, resolve_settings
-from .errors import ConfigError, SignportError, TransportError, WaitTimeout
+from .errors import ConfigError, SignportError, TransportError, ValidationError, WaitTimeout
 from .model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from .provider import EXT_DELAY, EXT_SAVE_TO, EXT_SAVED, Flow, Page, Provider, SaveTarget
 from .registry import provider_class
@@ -38,6 +40,27 @@ from .validation import (
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
 DEFAULT_TIMEOUT = 30.0
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _tag(exc: SignportError, provider: str) -> None:
+    """Every error carries the provider's name, the neutral rules' included."""
+    if exc.provider is None:
+        exc.provider = provider
+
+
+def _tagged(method: Callable[Concatenate[_Operations, P], R]) -> Callable[Concatenate[_Operations, P], R]:
+    @functools.wraps(method)
+    def wrapper(self: _Operations, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except SignportError as exc:
+            _tag(exc, self.name)
+            raise
+    return wrapper
 
 
 class _Operations:
@@ -59,6 +82,7 @@ class _Operations:
     def name(self) -> str:
         return self.provider.name
 
+    @_tagged
     def create(self, envelope: Envelope, send: bool, extras: Mapping[str, Any] | None) -> Flow[Envelope]:
         if not send:
             self.caps.require("drafts", provider=self.name)
@@ -67,30 +91,36 @@ class _Operations:
         self.provider.validate(envelope)
         return self.provider.create(envelope, send=send, extras=dict(extras or {}))
 
+    @_tagged
     def send_draft(self, envelope_id: str) -> Flow[Envelope]:
         self.caps.require("drafts", provider=self.name)
         return self.provider.send_draft(validate_id(envelope_id))
 
+    @_tagged
     def get(self, envelope_id: str) -> Flow[Envelope]:
         return self.provider.get(validate_id(envelope_id))
 
+    @_tagged
     def states(self, states: Iterable[State] | State | None) -> frozenset[State] | None:
         if states is None:
             return None
-        chosen = frozenset([State(states)] if isinstance(states, State | str) else (State(s) for s in states))
+        items = [states] if isinstance(states, State | str) else list(states)
+        chosen = frozenset(_enum(State, s, "states") for s in items)
         self.caps.check_list_filter(chosen, provider=self.name)
         return chosen or None
 
     def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
         return self.provider.list_page(states, cursor)
 
+    @_tagged
     def update_draft(self, envelope_id: str, update: DraftUpdate,
                      extras: Mapping[str, Any] | None) -> Flow[Envelope]:
         validate_id(envelope_id)
-        self.caps.check_draft_update(update, provider=self.name)
+        update = self.caps.check_draft_update(update, provider=self.name, ignore=self.ignore)
         validate_draft_update(update)
         return self.provider.update_draft(envelope_id, update, dict(extras or {}))
 
+    @_tagged
     def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
         validate_id(envelope_id)
         validate_id(signer_id, "signer_id")
@@ -99,30 +129,37 @@ class _Operations:
         self.provider.validate_signer_update(update)
         return self.provider.update_signer(envelope_id, signer_id, update)
 
+    @_tagged
     def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
         validate_id(envelope_id)
         validate_reason(reason)
         return self.provider.void(envelope_id, reason)
 
+    @_tagged
     def delete_draft(self, envelope_id: str) -> Flow[None]:
         self.caps.require("delete_draft", provider=self.name)
         return self.provider.delete_draft(validate_id(envelope_id))
 
+    @_tagged
     def download(self, envelope_id: str, to: str | Path, kind: DocumentKind | str) -> tuple[Flow[list[Path]], Path]:
-        kind = DocumentKind(kind)
+        kind = _enum(DocumentKind, kind, "kind")
         self.caps.require_download(kind, provider=self.name)
+        validate_id(envelope_id)
         folder = Path(to)
         if folder.exists() and not folder.is_dir():
-            from .errors import ValidationError
-
             raise ValidationError(f"not a folder: {folder}", path="to")
-        folder.mkdir(parents=True, exist_ok=True)
-        return self.provider.download(validate_id(envelope_id), kind, folder), folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(f"cannot create the folder {folder}: {exc.strerror or exc}", path="to") from None
+        return self.provider.download(envelope_id, kind, folder), folder
 
+    @_tagged
     def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
         self.caps.require("signing_urls", provider=self.name)
         return self.provider.signing_url(validate_id(envelope_id), validate_id(signer_id, "signer_id"))
 
+    @_tagged
     def duplicate(self, envelope_id: str, subject: str | None, void_original: bool,
                   reason: str | None) -> Flow[Envelope]:
         self.caps.require("duplicate", provider=self.name)
@@ -132,9 +169,26 @@ class _Operations:
         return self.provider.duplicate(validate_id(envelope_id), subject=subject,
                                        void_original=void_original, reason=reason)
 
+    @_tagged
     def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
         self.caps.require("webhooks", provider=self.name)
         return self.provider.parse_webhook(headers, body)
+
+    @_tagged
+    def schedule(self, timeout: float, poll: float) -> _WaitSchedule:
+        return _WaitSchedule(timeout, poll)
+
+
+E = TypeVar("E", State, DocumentKind)
+
+
+def _enum(cls: type[E], value: object, path: str) -> E:
+    """``value`` as a member of ``cls`` (a member or its value); ``ValidationError`` otherwise."""
+    try:
+        return cls(value)
+    except ValueError:
+        known = ", ".join(m.value for m in cls)
+        raise ValidationError(f"not a {cls.__name__}: {value!r} (one of {known})", path=path) from None
 
 
 def _draft_update(subject: str | None, sign_by: datetime | None, message: str | None,
@@ -149,10 +203,8 @@ class _WaitSchedule:
     """Polling intervals for ``wait``: start at ``poll``, grow by half each time, capped."""
 
     def __init__(self, timeout: float, poll: float) -> None:
-        if poll <= 0 or timeout < 0:
-            from .errors import ValidationError
-
-            raise ValidationError("poll must be > 0 and timeout >= 0", path="poll")
+        if not (math.isfinite(poll) and poll > 0) or math.isnan(timeout) or timeout < 0:
+            raise ValidationError("poll must be a finite number > 0 and timeout a number >= 0", path="poll")
         self.deadline = time.monotonic() + timeout
         self.interval = poll
         self.cap = max(poll, min(poll * 6, 60.0))
@@ -180,6 +232,9 @@ class _BaseClient:
         self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
         attempts = transport.RetryPolicy().attempts if retries is None else int(retries) + 1
         self.retry = transport.RetryPolicy(attempts=max(1, attempts))
+        # Read once (a provider may build it on access); passed on every send so that an
+        # ``http=`` client supplied by the caller authenticates too.
+        self._auth: httpx.Auth | None = provider.auth if provider.uses_http else None
 
     @property
     def provider(self) -> Provider:
@@ -208,9 +263,13 @@ class _BaseClient:
         kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout), "follow_redirects": False}
         if self._provider.base_url is not None:
             kwargs["base_url"] = self._provider.base_url
-        if self._provider.auth is not None:
-            kwargs["auth"] = self._provider.auth
+        if self._auth is not None:
+            kwargs["auth"] = self._auth
         return kwargs
+
+    @property
+    def _send_auth(self) -> Any:
+        return self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
 
     @staticmethod
     def _delay(request: httpx.Request) -> float:
@@ -252,22 +311,27 @@ class Client(_BaseClient):
     def run(self, flow: Flow[T], progress: Progress | None = None) -> T:
         """Drive ``flow`` to its result, sending each request it yields."""
         try:
-            request = next(flow)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        while True:
             try:
-                response = self._send(request, progress)
-            except SignportError as exc:
-                try:
-                    request = flow.throw(exc)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                continue
-            try:
-                request = flow.send(response)
+                request = next(flow)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
+            while True:
+                try:
+                    response = self._send(request, progress)
+                except SignportError as exc:
+                    _tag(exc, self._provider.name)
+                    try:
+                        request = flow.throw(exc)
+                    except StopIteration as stop:
+                        return stop.value  # type: ignore[no-any-return]
+                    continue
+                try:
+                    request = flow.send(response)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+        except SignportError as exc:
+            _tag(exc, self._provider.name)
+            raise
 
     def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
         if self._http is None:
@@ -289,7 +353,7 @@ class Client(_BaseClient):
                  progress: Progress | None) -> httpx.Response:
         assert self._http is not None
         try:
-            response = self._http.send(request, stream=True)
+            response = self._http.send(request, stream=True, auth=self._send_auth)
             try:
                 if target is not None and response.is_success:
                     self._save(response, target, progress)
@@ -314,7 +378,7 @@ class Client(_BaseClient):
         total = int(response.headers["content-length"]) if response.headers.get(
             "content-length", "").isdigit() else None
         done = 0
-        with transport.atomic_file(dest) as fh:
+        with transport.download_file(dest) as fh:
             for chunk in response.iter_bytes(transport.CHUNK):
                 fh.write(chunk)
                 done += len(chunk)
@@ -379,7 +443,7 @@ class Client(_BaseClient):
     def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
              on_change: Callable[[Envelope], None] | None = None) -> Envelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
-        schedule = _WaitSchedule(timeout, poll)
+        schedule = self._ops.schedule(timeout, poll)
         last: Envelope | None = None
         while True:
             envelope = self.get(envelope_id)
@@ -436,22 +500,27 @@ class AsyncClient(_BaseClient):
     async def run(self, flow: Flow[T], progress: Progress | None = None) -> T:
         """Drive ``flow`` to its result, sending each request it yields."""
         try:
-            request = next(flow)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        while True:
             try:
-                response = await self._send(request, progress)
-            except SignportError as exc:
-                try:
-                    request = flow.throw(exc)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                continue
-            try:
-                request = flow.send(response)
+                request = next(flow)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
+            while True:
+                try:
+                    response = await self._send(request, progress)
+                except SignportError as exc:
+                    _tag(exc, self._provider.name)
+                    try:
+                        request = flow.throw(exc)
+                    except StopIteration as stop:
+                        return stop.value  # type: ignore[no-any-return]
+                    continue
+                try:
+                    request = flow.send(response)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+        except SignportError as exc:
+            _tag(exc, self._provider.name)
+            raise
 
     async def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
         if self._http is None:
@@ -473,7 +542,7 @@ class AsyncClient(_BaseClient):
                        progress: Progress | None) -> httpx.Response:
         assert self._http is not None
         try:
-            response = await self._http.send(request, stream=True)
+            response = await self._http.send(request, stream=True, auth=self._send_auth)
             try:
                 if target is not None and response.is_success:
                     await self._save(response, target, progress)
@@ -499,7 +568,7 @@ class AsyncClient(_BaseClient):
             "content-length", "").isdigit() else None
         done = 0
         # Chunks are written as they arrive; each write is small and local.
-        with transport.atomic_file(dest) as fh:
+        with transport.download_file(dest) as fh:
             async for chunk in response.aiter_bytes(transport.CHUNK):
                 fh.write(chunk)
                 done += len(chunk)
@@ -565,7 +634,7 @@ class AsyncClient(_BaseClient):
     async def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
                    on_change: Callable[[Envelope], None] | None = None) -> Envelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
-        schedule = _WaitSchedule(timeout, poll)
+        schedule = self._ops.schedule(timeout, poll)
         last: Envelope | None = None
         while True:
             envelope = await self.get(envelope_id)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 import cattrs
+import cattrs.v
 
 from .errors import ConfigError
 
@@ -90,6 +91,9 @@ def load_file(cwd: Path | None = None) -> ConfigFile:
                 return ConfigFile(pyproject, data)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"cannot read the configuration file: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"cannot read the configuration file: {text}") from None
     return ConfigFile(None, {})
 
 
@@ -153,9 +157,26 @@ def resolve_settings(provider: str, settings_class: type[Any], kwargs: Mapping[s
     try:
         return _settings_converter.structure(values, settings_class)
     except Exception as exc:
-        errors = cattrs.transform_error(exc) if isinstance(exc, cattrs.BaseValidationError) else [str(exc)]
-        # The message names the setting, never its value (it may be a secret).
-        raise ConfigError(f"{provider}: invalid settings: {'; '.join(errors)}", provider=provider) from None
+        errors = (cattrs.transform_error(exc, format_exception=_describe)
+                  if isinstance(exc, cattrs.BaseValidationError) else [str(exc)])
+        # The message names the setting; a secret value never shows, even if a validator quoted it.
+        text = _redact("; ".join(errors), [values[n] for n in secret_names(settings_class) if n in values])
+        raise ConfigError(f"{provider}: invalid settings: {text}", provider=provider) from None
+
+
+def _describe(exc: BaseException, type_: Any) -> str:
+    # A validator's own message (``page_size must be between 1 and 1000``) says more than cattrs'
+    # "invalid value"; type conversions keep cattrs' wording, which never quotes the value.
+    if type_ is None and isinstance(exc, ValueError) and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, type_)
+
+
+def _redact(text: str, secrets: Iterable[Any]) -> str:
+    for value in secrets:
+        if isinstance(value, str) and value:
+            text = text.replace(value, "<redacted>")
+    return text
 
 
 def client_options(file: ConfigFile | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -167,16 +188,16 @@ def client_options(file: ConfigFile | None = None, environ: Mapping[str, str] | 
         var = f"SIGNPORT_{name.upper()}"
         if var in environ:
             raw: Any = environ[var]
-            if name == "ignore_unsupported":
-                raw = [s for s in raw.split(",") if s]
             out[name] = raw
         elif name in file.data:
             out[name] = file.data[name]
+    if isinstance(out.get("ignore_unsupported"), str):  # comma-separated, in TOML as in the environment
+        out["ignore_unsupported"] = [s.strip() for s in out["ignore_unsupported"].split(",") if s.strip()]
     try:
         if "timeout" in out:
             out["timeout"] = float(out["timeout"])
         if "retries" in out:
             out["retries"] = int(out["retries"])
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"invalid client option: {exc}") from None
     return out

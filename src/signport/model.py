@@ -43,6 +43,11 @@ def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _ids(value: Iterable[str] | str) -> tuple[str, ...]:
+    # A lone id is one id, not a sequence of one-character ids.
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _deliveries(value: Iterable[Delivery | str] | Delivery | str) -> frozenset[Delivery]:
     if isinstance(value, Delivery | str):
         value = [value]
@@ -229,9 +234,9 @@ class DraftUpdate:
     sign_by: datetime | None = None
     message: str | None = None
     add_signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_tuple)
-    remove_signers: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    remove_signers: tuple[str, ...] = attrs.field(factory=tuple, converter=_ids)
     add_documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_tuple)
-    remove_documents: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple)
+    remove_documents: tuple[str, ...] = attrs.field(factory=tuple, converter=_ids)
 
 
 @attrs.frozen(slots=True)

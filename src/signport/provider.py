@@ -113,6 +113,8 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
     from datetime import UTC, datetime
 
+    if when.tzinfo is None:  # "-0000" (RFC 5322: UTC, source zone unknown) parses as naive
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 

@@ -24,8 +24,6 @@ hookspec = pluggy.HookspecMarker("signport")
 hookimpl = pluggy.HookimplMarker("signport")
 
 
-
-
 class Register(Protocol):
     """The callback handed to ``register_providers``."""
 
@@ -98,9 +96,11 @@ def provider_class(name: str) -> type[Provider]:
     if loader is None:
         known = ", ".join(sorted(_loaders)) or "none"
         raise ConfigError(f"unknown provider {name!r}; known providers: {known}")
-    if isinstance(loader, str):
-        module_name, _, attr = loader.partition(":")
-        module = importlib.import_module(module_name)
-        cls: type[Provider] = getattr(module, attr)
-        return cls
-    return loader()
+    try:
+        if isinstance(loader, str):
+            module_name, _, attr = loader.partition(":")
+            cls: type[Provider] = getattr(importlib.import_module(module_name), attr)
+            return cls
+        return loader()
+    except (ImportError, AttributeError) as exc:  # a broken or half-installed plugin
+        raise ConfigError(f"provider {name!r} cannot be loaded: {type(exc).__name__}: {exc}") from exc

@@ -27,6 +27,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 #: Exceptions that prove the request never reached the server, so any method may be retried.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 CHUNK = 64 * 1024
+#: Longest file name written, in UTF-8 bytes (file systems allow 255; temp names add a few).
+MAX_NAME_BYTES = 200
 
 
 @attrs.frozen(slots=True)
@@ -99,10 +101,23 @@ def safe_filename(name: str | None, default: str = "document.pdf") -> str:
     name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
     if not name or name in {".", ".."}:
         return default
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:200]
-    return name
+    return _truncate(name)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def _truncate(name: str) -> str:
+    # File systems limit a name to 255 *bytes*; the temp file beside it adds a few more.
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and len(ext) <= 10:
+        suffix = dot + ext
+        return _cut(stem, MAX_NAME_BYTES - len(suffix.encode("utf-8"))).rstrip() + suffix
+    return _cut(name, MAX_NAME_BYTES)
 
 
 def pdf_filename(name: str | None, default: str = "document.pdf") -> str:
@@ -160,6 +175,17 @@ def atomic_file(dest: Path) -> Iterator[IO[bytes]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def download_file(dest: Path) -> Iterator[IO[bytes]]:
+    """``atomic_file`` for a download: a failure to write (disk full, a folder in the way) is a
+    ``ValidationError`` on ``to`` rather than a bare ``OSError``."""
+    try:
+        with atomic_file(dest) as fh:
+            yield fh
+    except OSError as exc:
+        raise ValidationError(f"cannot write {dest.name}: {exc.strerror or exc}", path="to") from None
 
 
 def atomic_copy(src: Path, folder: Path, filename: str) -> Path:

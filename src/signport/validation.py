@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from .errors import ValidationError
-from .model import PDF_MAGIC, Document, DraftUpdate, Envelope, Field, Signer, SignerUpdate
+from .model import PDF_MAGIC, Document, DraftUpdate, Envelope, Field, Placement, Signer, SignerUpdate
 from .pdf import PageBox, pdf_pages
 from .states import Delivery
 
@@ -46,6 +46,9 @@ class Problems:
 
 
 def _text(p: Problems, path: str, value: str | None, *, required: bool, maximum: int) -> None:
+    if value is not None and not isinstance(value, str):
+        p.add(path, f"must be text, not {type(value).__name__}")
+        return
     if value is None or not value.strip():
         if required:
             p.add(path, "must not be empty")
@@ -66,9 +69,9 @@ def valid_phone(value: str) -> bool:
 
 def _contact(p: Problems, path: str, email: str | None, phone: str | None,
              delivery: frozenset[Delivery] | None) -> None:
-    if email is not None and not valid_email(email):
+    if email is not None and not (isinstance(email, str) and valid_email(email)):
         p.add(f"{path}email", f"not a valid email address: {email!r}")
-    if phone is not None and not valid_phone(phone):
+    if phone is not None and not (isinstance(phone, str) and valid_phone(phone)):
         p.add(f"{path}phone", "must be 7 to 15 digits, optionally with a leading '+'")
     if delivery is not None:
         if not delivery:
@@ -83,7 +86,8 @@ def _signer(p: Problems, path: str, signer: Signer) -> None:
     _text(p, f"{path}.first_name", signer.first_name, required=True, maximum=NAME_MAX)
     _text(p, f"{path}.last_name", signer.last_name, required=True, maximum=NAME_MAX)
     _contact(p, f"{path}.", signer.email, signer.phone, signer.delivery)
-    if signer.language is not None and not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", signer.language):
+    if signer.language is not None and not (isinstance(signer.language, str)
+                                            and re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", signer.language)):
         p.add(f"{path}.language", "must be a language code such as 'en' or 'es'")
 
 
@@ -108,12 +112,19 @@ def _document(p: Problems, path: str, document: Document) -> list[PageBox] | Non
         return None
 
 
+def _kinds(p: Problems, path: str, items: Sequence[object], cls: type, example: str) -> None:
+    for i, item in enumerate(items):
+        if not isinstance(item, cls):
+            p.add(f"{path}[{i}]", f"must be a {cls.__name__} (e.g. {example}), not {type(item).__name__}")
+
+
 def _resolve(ref: int | str, keys: Sequence[str | None], kind: str) -> int | None:
     if isinstance(ref, bool):
         return None
     if isinstance(ref, int):
         return ref if 0 <= ref < len(keys) else None
-    return keys.index(ref) if ref in keys else None
+    # Only a string is a key: ``None`` must not match the first item that has no key.
+    return keys.index(ref) if isinstance(ref, str) and ref in keys else None
 
 
 def _finite(value: float) -> bool:
@@ -180,6 +191,13 @@ def validate_envelope(envelope: Envelope, *, now: datetime | None = None) -> Non
         p.add("documents", "needs at least one document")
     if not envelope.signers:
         p.add("signers", "needs at least one signer")
+    _kinds(p, "documents", envelope.documents, Document, "Document.from_path(...)")
+    _kinds(p, "signers", envelope.signers, Signer, "Signer(...)")
+    _kinds(p, "fields", envelope.fields, Field, "Field(...)")
+    for i, field in enumerate(envelope.fields):
+        if isinstance(field, Field) and not isinstance(field.placement, Placement):
+            p.add(f"fields[{i}].placement", "must be a Placement(page=..., x=..., y=..., width=..., height=...)")
+    p.raise_if_any()  # the checks below rely on the types
     pdfs: dict[int, list[PageBox]] = {}
     doc_keys: set[str] = set()
     for i, document in enumerate(envelope.documents):
@@ -210,6 +228,9 @@ def validate_draft_update(update: DraftUpdate, *, now: datetime | None = None) -
         _text(p, "subject", update.subject, required=True, maximum=SUBJECT_MAX)
     _text(p, "message", update.message, required=False, maximum=MESSAGE_MAX)
     _sign_by(p, "sign_by", update.sign_by, now)
+    _kinds(p, "add_signers", update.add_signers, Signer, "Signer(...)")
+    _kinds(p, "add_documents", update.add_documents, Document, "Document.from_path(...)")
+    p.raise_if_any()
     for i, signer in enumerate(update.add_signers):
         _signer(p, f"add_signers[{i}]", signer)
     for i, document in enumerate(update.add_documents):

@@ -110,3 +110,44 @@ def test_client_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("SIGNPORT_TIMEOUT", "12.5")
     with signport.connect("toy") as client:
         assert client.timeout == 12.5
+
+
+def test_a_validator_message_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(signport.ConfigError) as info:
+        signport.connect("local", path=tmp_path, page_size=0)
+    assert "page_size" in str(info.value)
+
+
+def test_a_validator_that_quotes_a_secret_is_redacted() -> None:
+    import attrs
+
+    @attrs.frozen
+    class Strict:
+        token: str = attrs.field(repr=False, metadata={"secret": True})
+
+        @token.validator
+        def _check(self, _: object, value: str) -> None:
+            if not value.startswith("tk_"):
+                raise ValueError(f"token {value!r} must start with tk_")
+
+    with pytest.raises(signport.ConfigError) as info:
+        config.resolve_settings("strict", Strict, {"token": "sekrit-value"}, config.ConfigFile(None, {}), {})
+    assert "must start with tk_" in str(info.value)
+    assert "sekrit-value" not in str(info.value)
+
+
+def test_client_options_of_the_wrong_type_are_config_errors(tmp_path: Path) -> None:
+    (tmp_path / "signport.toml").write_text("timeout = [1]\n")
+    with pytest.raises(signport.ConfigError):
+        config.client_options()
+
+
+def test_ignore_unsupported_may_be_a_comma_separated_string_in_toml(tmp_path: Path) -> None:
+    (tmp_path / "signport.toml").write_text('ignore_unsupported = "sms, fields"\n')
+    assert config.client_options()["ignore_unsupported"] == ["sms", "fields"]
+
+
+def test_an_unreadable_config_file_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "signport.toml").write_bytes(b'provider = "\xff"\n')
+    with pytest.raises(signport.ConfigError):
+        config.load_file()

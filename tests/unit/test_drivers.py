@@ -266,3 +266,100 @@ def test_wait_times_out_with_the_last_envelope() -> None:
         client.wait("e1", timeout=0.05, poll=0.01)
     assert info.value.envelope.id == "e1"
     assert isinstance(info.value, TimeoutError)
+
+
+class _BearerToy(ToyProvider):
+    """The toy provider with an ``httpx.Auth``, like the vendor plugins."""
+
+    @property
+    def auth(self) -> httpx.Auth:
+        class Bearer(httpx.Auth):
+            def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:  # type: ignore[override]
+                request.headers["Authorization"] = "Bearer s3cr3t-token"
+                yield request
+
+        return Bearer()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_caller_supplied_http_client_still_authenticates(mode: str) -> None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return envelope_json()
+
+    provider = _BearerToy(ToySettings())
+    if mode == "sync":
+        with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+            Client(provider, http=http).get("e1")
+    else:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as ahttp:
+            await AsyncClient(provider, http=ahttp).get("e1")
+    assert seen == ["Bearer s3cr3t-token"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_download_that_cannot_be_written_is_a_signport_error(mode: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "document.pdf").mkdir(parents=True)     # a folder where the file should go
+    (out / "document.pdf" / "keep").write_text("x")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=PDF)
+
+    if mode == "sync":
+        with sync_client(handler) as client, pytest.raises(signport.ValidationError) as info:
+            client.download("e1", to=out)
+    else:
+        async with async_client(handler) as aclient:
+            with pytest.raises(signport.ValidationError) as info:
+                await aclient.download("e1", to=out)
+    assert info.value.path == "to"
+    assert info.value.provider == "toy"
+    assert sorted(p.name for p in out.iterdir()) == ["document.pdf"]   # no temp file left behind
+
+
+def test_a_long_multibyte_server_file_name_is_shortened_to_fit(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    name = "\u5408\u540c" * 90 + ".pdf"   # 180 characters, 544 bytes in UTF-8
+    disposition = f"attachment; filename*=UTF-8''{quote(name)}"
+    with sync_client(lambda r: httpx.Response(200, headers={"Content-Disposition": disposition},
+                                              content=PDF)) as client:
+        [path] = client.download("e1", to=tmp_path)
+    assert path.name.endswith(".pdf")
+    assert path.name.startswith("\u5408\u540c")
+    assert len(path.name.encode("utf-8")) <= 200
+    assert path.read_bytes() == PDF
+
+
+def test_bad_state_kind_and_poll_are_validation_errors(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no request expected")
+
+    with sync_client(handler) as client:
+        with pytest.raises(signport.ValidationError) as info:
+            client.list(states="bogus")
+        assert info.value.path == "states"
+        with pytest.raises(signport.ValidationError) as info:
+            client.download("e1", to=tmp_path / "out", kind="bogus")
+        assert info.value.path == "kind"
+        with pytest.raises(signport.ValidationError):
+            client.download("../e1", to=tmp_path / "out")
+        assert not (tmp_path / "out").exists()      # refused before the folder was made
+        with pytest.raises(signport.ValidationError):
+            client.wait("e1", poll=float("nan"))
+
+
+def test_every_error_carries_the_provider() -> None:
+    with sync_client(lambda r: httpx.Response(200, content=b"not json")) as client:
+        with pytest.raises(signport.ValidationError) as info:
+            client.get("")                       # the neutral rules
+        assert info.value.provider == "toy"
+        with pytest.raises(signport.ProviderError) as perr:
+            client.get("e1")                     # json_body, a shared helper
+        assert perr.value.provider == "toy"
+        with pytest.raises(signport.ValidationError) as info:
+            client.wait("e1", poll=0)
+        assert info.value.provider == "toy"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import attrs
 import pytest
 
-from signport import Delivery, Envelope, FieldType, SignerState, State
+from signport import Delivery, DraftUpdate, Envelope, FieldType, SignerState, State
 from signport.convert import converter, structure, unstructure
 
 from ..samples import envelope
@@ -68,3 +68,10 @@ def test_signer_lookup_by_key_id_index() -> None:
 
 def test_document_bytes_not_in_repr() -> None:
     assert "%PDF" not in repr(envelope().documents[0])
+
+
+def test_a_lone_id_to_remove_is_one_id() -> None:
+    update = DraftUpdate(remove_signers="s1", remove_documents="d1")
+    assert update.remove_signers == ("s1",)
+    assert update.remove_documents == ("d1",)
+    assert DraftUpdate(remove_signers=["s1", "s2"]).remove_signers == ("s1", "s2")

@@ -65,3 +65,24 @@ def test_third_party_provider_unregisters(toy_registered: None) -> None:
     registry.unregister_plugin(toy)
     assert "toy" not in signport.providers()
     registry.register_plugin(toy, name="toy-test")  # so the fixture can unregister
+
+
+class _Broken:
+    """A plugin whose provider module is not installed."""
+
+    @signport.hookimpl
+    def register_providers(self, register: registry.Register) -> None:
+        register("broken", "signport_no_such_module:Provider")
+        register("missing-class", "signport_local.provider:NoSuchProvider")
+
+
+def test_a_provider_that_cannot_be_imported_is_a_config_error() -> None:
+    plugin = _Broken()
+    registry.register_plugin(plugin, name="broken-test")
+    try:
+        for name in ("broken", "missing-class"):
+            with pytest.raises(signport.ConfigError, match=f"provider '{name}' cannot be loaded"):
+                signport.connect(name)
+    finally:
+        registry.unregister_plugin(plugin)
+    assert "broken" not in signport.providers()

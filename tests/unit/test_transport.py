@@ -63,3 +63,22 @@ def test_atomic_copy_of_missing_source_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         atomic_copy(tmp_path / "missing.pdf", out, "x.pdf")
     assert list(out.iterdir()) == []
+
+
+def test_long_names_are_cut_by_bytes_not_characters() -> None:
+    name = safe_filename("\u00e9" * 150 + "\u5408" * 100 + ".pdf")   # 600 bytes of UTF-8
+    assert len(name.encode("utf-8")) <= 200
+    assert name.endswith(".pdf")
+    assert name.startswith("\u00e9")
+
+
+def test_retry_after_with_an_unknown_zone_date() -> None:
+    import httpx
+
+    from signport.provider import retry_after
+
+    # RFC 5322 "-0000": UTC with the source zone unknown; parses to a naive datetime.
+    response = httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 -0000"})
+    assert retry_after(response) == 0.0
+    later = httpx.Response(429, headers={"Retry-After": "Fri, 01 Jan 2100 00:00:00 -0000"})
+    assert (retry_after(later) or 0) > 0

@@ -93,6 +93,15 @@ BAD: list[tuple[str, Change, str]] = [
     ("document without content", document(0, content=None), "documents[0].content"),
     ("empty document name", document(0, name=""), "documents[0].name"),
     ("damaged pdf", document(0, content=b"%PDF-1.4\ngarbage without xref"), "documents[0].content"),
+    ("subject not text", top(subject=123), "subject"),
+    ("email not text", signer(0, email=42), "signers[0].email"),
+    ("phone as a number", signer(1, phone=5551234567), "signers[1].phone"),
+    ("language not text", signer(0, language=1), "signers[0].language"),
+    ("a file name instead of a Document", top(documents=["nda.pdf"]), "documents[0]"),
+    ("a dict instead of a Signer", top(signers=[{"first_name": "Ann"}], fields=[]), "signers[0]"),
+    ("placement as a dict", field(0, placement={"page": 1, "x": 1, "y": 1}), "fields[0].placement"),
+    # None is no key: it must not pick the first signer that has no key.
+    ("field signer None", lambda e: field(0, signer=None)(signer(0, key=None)(e)), "fields[0].signer"),
 ]
 
 

@@ -646,3 +646,60 @@ def test_filter_by_states_local_never_uses(client: signport.Client) -> None:
     assert list(client.list(states={State.READY})) == []
     assert list(client.list(states={State.UNKNOWN})) == []
     assert len(list(client.list(states={State.READY, State.SENT}))) == 1
+
+
+def test_a_long_multibyte_subject_still_downloads(client: signport.Client, tmp_path: Path) -> None:
+    subject = "\u96c7\u7528\u5951\u7d04\u66f8" * 30    # 150 characters, 450 bytes in UTF-8
+    sent = client.send(envelope(subject=subject))
+    assert sent.id is not None
+    [path] = client.download(sent.id, to=tmp_path / "out", kind=DocumentKind.AUDIT)
+    assert path.name.startswith("\u96c7")
+    assert path.name.endswith(".pdf")
+    assert len(path.name.encode("utf-8")) <= 200
+    assert path.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_download_that_cannot_be_written_is_a_validation_error(client: signport.Client, tmp_path: Path) -> None:
+    sent = client.send(envelope())
+    assert sent.id is not None
+    out = tmp_path / "out"
+    (out / "nda.pdf").mkdir(parents=True)          # a folder where the file should go
+    (out / "nda.pdf" / "keep").write_text("x")
+    with pytest.raises(signport.ValidationError) as info:
+        client.download(sent.id, to=out, kind=DocumentKind.ORIGINAL)
+    assert info.value.path == "to"
+    assert sorted(p.name for p in out.iterdir()) == ["nda.pdf"]
+
+
+def test_threads_racing_to_the_store_open_it_once(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from signport_local import provider as local_provider
+    from signport_local.settings import LocalSettings
+
+    opened: list[object] = []
+
+    class SlowStore(local_provider.Store):
+        def __init__(self, *args: object, **kw: object) -> None:
+            time.sleep(0.05)                           # widen the window between check and set
+            super().__init__(*args, **kw)  # type: ignore[arg-type]
+            opened.append(self)
+
+    monkeypatch.setattr(local_provider, "Store", SlowStore)
+    shared = LocalProvider(LocalSettings(path=store_path))
+    start = threading.Barrier(6)
+    seen: list[object] = []
+
+    def use() -> None:
+        start.wait()
+        seen.append(shared.store)
+
+    threads = [threading.Thread(target=use) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    shared.close()
+    assert len(opened) == 1
+    assert all(s is opened[0] for s in seen)
