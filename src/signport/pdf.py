@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,8 +116,6 @@ def pdf_pages(source: Source, *, path: str = "document") -> list[PageBox]:
     ``source`` is a path, bytes, a binary file object or a ``Document``; ``path`` names the value
     in the error (e.g. ``"documents[0]"``).
     """
-    # pypdf logs recoverable damage as warnings; a damaged file is refused below instead.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         with _open(source) as fh:
             reader = open_reader(fh, path)
