@@ -13,11 +13,13 @@ import functools
 import math
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar
 
+import attrs
 import httpx
 import stamina
 
@@ -46,10 +48,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _tag(exc: SignportError, provider: str) -> None:
+def _tag(exc: SignportError, provider: str) -> SignportError:
     """Every error carries the provider's name, the neutral rules' included."""
     if exc.provider is None:
         exc.provider = provider
+    return exc
 
 
 def _tagged(method: Callable[Concatenate[_Operations, P], R]) -> Callable[Concatenate[_Operations, P], R]:
@@ -278,9 +281,92 @@ class _BaseClient:
             return 0.0
         return float(delay)
 
-    @staticmethod
-    def _finish(response: httpx.Response) -> None:
-        transport.log.debug("%s -> %s", transport.describe(response.request), response.status_code)
+    def _advance(self, flow: Flow[T], outcome: httpx.Response | SignportError | None) -> httpx.Request | _Done[T]:
+        """Feed ``outcome`` (nothing, a response or an error) into ``flow``: the next request, or its result."""
+        try:
+            if outcome is None:
+                return next(flow)
+            if isinstance(outcome, SignportError):
+                return flow.throw(_tag(outcome, self._provider.name))
+            return flow.send(outcome)
+        except StopIteration as stop:
+            return _Done(stop.value)
+        except SignportError as exc:
+            _tag(exc, self._provider.name)
+            raise
+
+    def _judge(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """Log a response; raise a retry marker when it deserves another try."""
+        transport.log.debug("%s -> %s", transport.describe(request), response.status_code)
+        decision = transport.retry_decision(request, response)
+        if decision is not False:
+            raise transport.RetryableResponse(response, None if decision is True else float(decision))
+        return response
+
+    def _network_failure(self, request: httpx.Request, error: httpx.TransportError) -> Exception:
+        """A retry marker if the request may go again, else the ``TransportError`` to raise."""
+        if transport.transport_retryable(request, error):
+            return transport.RetryableTransport(error)
+        return _mapped_transport_error(self._provider.name, error)
+
+    def _retries_spent(self, exc: Exception) -> httpx.Response:
+        """After the last attempt: hand the response back to the flow, or raise the network failure."""
+        if isinstance(exc, transport.RetryableResponse):
+            return exc.response
+        assert isinstance(exc, transport.RetryableTransport)
+        raise _mapped_transport_error(self._provider.name, exc.error) from None
+
+
+@attrs.frozen(slots=True)
+class _Done(Generic[T]):
+    """A flow's result."""
+
+    value: T
+
+
+class _Sink:
+    """Where a streamed download goes: a temp file renamed when complete, with progress reports."""
+
+    def __init__(self, response: httpx.Response, target: SaveTarget, progress: Progress | None) -> None:
+        name = target.filename or transport.content_disposition_filename(response) or "document.pdf"
+        self.dest = transport.target_path(target.folder, name)
+        length = response.headers.get("content-length", "")
+        self.total = int(length) if length.isdigit() else None
+        self.done = 0
+        self.progress = progress
+        self.response = response
+
+    @contextmanager
+    def open(self) -> Iterator[Callable[[bytes], None]]:
+        with transport.download_file(self.dest) as fh:
+            def write(chunk: bytes) -> None:
+                fh.write(chunk)
+                self.done += len(chunk)
+                if self.progress is not None:
+                    self.progress(self.done, self.total)
+            yield write
+        self.response.extensions[EXT_SAVED] = self.dest
+
+
+class _Waiter:
+    """``wait``'s bookkeeping: report changes, stop on a terminal state, time out with the last envelope."""
+
+    def __init__(self, schedule: _WaitSchedule, on_change: Callable[[Envelope], None] | None) -> None:
+        self.schedule = schedule
+        self.on_change = on_change
+        self.last: Envelope | None = None
+
+    def seen(self, envelope: Envelope) -> float | None:
+        """``None`` when done; else how long to sleep before the next look."""
+        if self.on_change is not None and (self.last is None or _changed(self.last, envelope)):
+            self.on_change(envelope)
+        self.last = envelope
+        if envelope.is_terminal:
+            return None
+        sleep = self.schedule.next_sleep()
+        if sleep is None:
+            raise WaitTimeout(envelope)
+        return sleep
 
 
 class Client(_BaseClient):
@@ -310,28 +396,14 @@ class Client(_BaseClient):
     # --- the driver -------------------------------------------------------------------------
     def run(self, flow: Flow[T], progress: Progress | None = None) -> T:
         """Drive ``flow`` to its result, sending each request it yields."""
-        try:
+        step = self._advance(flow, None)
+        while not isinstance(step, _Done):
             try:
-                request = next(flow)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            while True:
-                try:
-                    response = self._send(request, progress)
-                except SignportError as exc:
-                    _tag(exc, self._provider.name)
-                    try:
-                        request = flow.throw(exc)
-                    except StopIteration as stop:
-                        return stop.value  # type: ignore[no-any-return]
-                    continue
-                try:
-                    request = flow.send(response)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-        except SignportError as exc:
-            _tag(exc, self._provider.name)
-            raise
+                outcome: httpx.Response | SignportError = self._send(step, progress)
+            except SignportError as exc:
+                outcome = exc
+            step = self._advance(flow, outcome)
+        return step.value
 
     def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
         if self._http is None:
@@ -343,10 +415,8 @@ class Client(_BaseClient):
             for attempt in self._retry_context():
                 with attempt:
                     return self._attempt(request, target, progress)
-        except transport.RetryableResponse as exc:
-            return exc.response
-        except transport.RetryableTransport as exc:
-            raise _mapped_transport_error(self._provider.name, exc.error) from None
+        except (transport.RetryableResponse, transport.RetryableTransport) as exc:
+            return self._retries_spent(exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _attempt(self, request: httpx.Request, target: SaveTarget | None,
@@ -356,35 +426,17 @@ class Client(_BaseClient):
             response = self._http.send(request, stream=True, auth=self._send_auth)
             try:
                 if target is not None and response.is_success:
-                    self._save(response, target, progress)
+                    sink = _Sink(response, target, progress)
+                    with sink.open() as write:
+                        for chunk in response.iter_bytes(transport.CHUNK):
+                            write(chunk)
                 else:
                     response.read()
             finally:
                 response.close()
         except httpx.TransportError as exc:
-            if transport.transport_retryable(request, exc):
-                raise transport.RetryableTransport(exc) from None
-            raise _mapped_transport_error(self._provider.name, exc) from None
-        self._finish(response)
-        decision = transport.retry_decision(request, response)
-        if decision is not False:
-            raise transport.RetryableResponse(response, None if decision is True else float(decision))
-        return response
-
-    @staticmethod
-    def _save(response: httpx.Response, target: SaveTarget, progress: Progress | None) -> None:
-        name = target.filename or transport.content_disposition_filename(response) or "document.pdf"
-        dest = transport.target_path(target.folder, name)
-        total = int(response.headers["content-length"]) if response.headers.get(
-            "content-length", "").isdigit() else None
-        done = 0
-        with transport.download_file(dest) as fh:
-            for chunk in response.iter_bytes(transport.CHUNK):
-                fh.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-        response.extensions[EXT_SAVED] = dest
+            raise self._network_failure(request, exc) from None
+        return self._judge(request, response)
 
     # --- the public API ------------------------------------------------------------------------
     def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
@@ -443,18 +495,12 @@ class Client(_BaseClient):
     def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
              on_change: Callable[[Envelope], None] | None = None) -> Envelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
-        schedule = self._ops.schedule(timeout, poll)
-        last: Envelope | None = None
+        waiter = _Waiter(self._ops.schedule(timeout, poll), on_change)
         while True:
             envelope = self.get(envelope_id)
-            if on_change is not None and (last is None or _changed(last, envelope)):
-                on_change(envelope)
-            last = envelope
-            if envelope.is_terminal:
-                return envelope
-            sleep = schedule.next_sleep()
+            sleep = waiter.seen(envelope)
             if sleep is None:
-                raise WaitTimeout(envelope)
+                return envelope
             time.sleep(sleep)
 
     def download(self, envelope_id: str, to: str | Path, kind: DocumentKind | str = DocumentKind.EXECUTED,
@@ -499,28 +545,14 @@ class AsyncClient(_BaseClient):
 
     async def run(self, flow: Flow[T], progress: Progress | None = None) -> T:
         """Drive ``flow`` to its result, sending each request it yields."""
-        try:
+        step = self._advance(flow, None)
+        while not isinstance(step, _Done):
             try:
-                request = next(flow)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            while True:
-                try:
-                    response = await self._send(request, progress)
-                except SignportError as exc:
-                    _tag(exc, self._provider.name)
-                    try:
-                        request = flow.throw(exc)
-                    except StopIteration as stop:
-                        return stop.value  # type: ignore[no-any-return]
-                    continue
-                try:
-                    request = flow.send(response)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-        except SignportError as exc:
-            _tag(exc, self._provider.name)
-            raise
+                outcome: httpx.Response | SignportError = await self._send(step, progress)
+            except SignportError as exc:
+                outcome = exc
+            step = self._advance(flow, outcome)
+        return step.value
 
     async def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
         if self._http is None:
@@ -532,10 +564,8 @@ class AsyncClient(_BaseClient):
             async for attempt in self._retry_context():
                 with attempt:
                     return await self._attempt(request, target, progress)
-        except transport.RetryableResponse as exc:
-            return exc.response
-        except transport.RetryableTransport as exc:
-            raise _mapped_transport_error(self._provider.name, exc.error) from None
+        except (transport.RetryableResponse, transport.RetryableTransport) as exc:
+            return self._retries_spent(exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(self, request: httpx.Request, target: SaveTarget | None,
@@ -545,36 +575,18 @@ class AsyncClient(_BaseClient):
             response = await self._http.send(request, stream=True, auth=self._send_auth)
             try:
                 if target is not None and response.is_success:
-                    await self._save(response, target, progress)
+                    sink = _Sink(response, target, progress)
+                    # Chunks are written as they arrive; each write is small and local.
+                    with sink.open() as write:
+                        async for chunk in response.aiter_bytes(transport.CHUNK):
+                            write(chunk)
                 else:
                     await response.aread()
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            if transport.transport_retryable(request, exc):
-                raise transport.RetryableTransport(exc) from None
-            raise _mapped_transport_error(self._provider.name, exc) from None
-        self._finish(response)
-        decision = transport.retry_decision(request, response)
-        if decision is not False:
-            raise transport.RetryableResponse(response, None if decision is True else float(decision))
-        return response
-
-    @staticmethod
-    async def _save(response: httpx.Response, target: SaveTarget, progress: Progress | None) -> None:
-        name = target.filename or transport.content_disposition_filename(response) or "document.pdf"
-        dest = transport.target_path(target.folder, name)
-        total = int(response.headers["content-length"]) if response.headers.get(
-            "content-length", "").isdigit() else None
-        done = 0
-        # Chunks are written as they arrive; each write is small and local.
-        with transport.download_file(dest) as fh:
-            async for chunk in response.aiter_bytes(transport.CHUNK):
-                fh.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-        response.extensions[EXT_SAVED] = dest
+            raise self._network_failure(request, exc) from None
+        return self._judge(request, response)
 
     async def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
         """Create ``envelope`` and send it to its signers."""
@@ -634,18 +646,12 @@ class AsyncClient(_BaseClient):
     async def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
                    on_change: Callable[[Envelope], None] | None = None) -> Envelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
-        schedule = self._ops.schedule(timeout, poll)
-        last: Envelope | None = None
+        waiter = _Waiter(self._ops.schedule(timeout, poll), on_change)
         while True:
             envelope = await self.get(envelope_id)
-            if on_change is not None and (last is None or _changed(last, envelope)):
-                on_change(envelope)
-            last = envelope
-            if envelope.is_terminal:
-                return envelope
-            sleep = schedule.next_sleep()
+            sleep = waiter.seen(envelope)
             if sleep is None:
-                raise WaitTimeout(envelope)
+                return envelope
             await asyncio.sleep(sleep)
 
     async def download(self, envelope_id: str, to: str | Path,
