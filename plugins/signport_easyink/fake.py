@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from signport.multipart import ascii_fallback, disposition_filename, needs_extended, rfc5987
+from signport.multipart import content_disposition, disposition_filename
 
 from .routes import AUTHORIZE_PATH, ROUTES, TOKEN_PATH
 
@@ -325,9 +325,7 @@ class FakeEasyInk:
     def _pdf(content: bytes, filename: str) -> Response:
         # §3: `attachment; filename="..."`. Header values travel as Latin-1, so a title outside
         # printable ASCII (or with a quote) gets an ASCII stand-in plus filename* (RFC 6266 / 5987).
-        disposition = f'attachment; filename="{ascii_fallback(filename)}"'
-        if needs_extended(filename):
-            disposition += f"; filename*={rfc5987(filename)}"
+        disposition = content_disposition(filename, None, kind="attachment")
         return Response(content, media_type="application/pdf", headers={
             "Content-Disposition": disposition, "Content-Length": str(len(content))})
 

@@ -24,7 +24,7 @@ from signport.errors import (
 )
 from signport.model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.multipart import FilePart, multipart_request
-from signport.provider import Flow, Page, Provider, delayed, json_body, save_to, saved_path
+from signport.provider import Flow, Page, Provider, delayed, json_body, read_back, save_to, saved_path
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import DownloadNames, pdf_filename
 from signport.validation import Problems
@@ -251,12 +251,7 @@ class EasyInkProvider(Provider):
 
     def _fresh(self, envelope_id: str, done: str) -> Flow[Envelope]:
         """Read back what a flow just made; if that read fails, the error still names the new envelope."""
-        try:
-            return (yield from self.get(envelope_id))
-        except SignportError as exc:
-            raise PartialFailure(f"EasyInk: {envelope_id} was {done}, but reading it back failed: {exc.message}",
-                                 envelope_id=envelope_id, remote_ids=[envelope_id], cleaned_up=False,
-                                 cause=exc) from exc
+        return (yield from read_back(self.get(envelope_id), envelope_id, provider="EasyInk", done=done))
 
     def _cleanup(self, draft_id: str) -> Flow[bool]:
         """Delete a half-built draft (§6.1 #5); ``False`` if that fails (e.g. a locked draft)."""

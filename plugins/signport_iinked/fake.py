@@ -44,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from signport.multipart import ascii_fallback, disposition_filename, disposition_params, needs_extended, rfc5987
+from signport.multipart import content_disposition, disposition_filename, disposition_params
 from signport.wire import parse_timestamp
 
 API_PREFIX = "/api/v1"
@@ -820,9 +820,7 @@ def create_app(*, api_keys: Collection[str] | None = None, access_tokens: Collec
         # FAKE CHOICE: the download's headers are not documented (§5.13). Header values are Latin-1
         # on the wire, so a name outside printable ASCII goes in filename* (RFC 6266).
         name = f"{doc.name}-executed.pdf"
-        disposition = f'attachment; filename="{ascii_fallback(name)}"'
-        if needs_extended(name):
-            disposition += f"; filename*={rfc5987(name)}"
+        disposition = content_disposition(name, None, kind="attachment")
         return StreamingResponse(chunks(), media_type="application/pdf", headers={
             "Content-Length": str(len(data)), "Content-Disposition": disposition})
 

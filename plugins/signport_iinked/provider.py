@@ -30,7 +30,7 @@ from signport.errors import (
 )
 from signport.model import Document, DraftUpdate, Envelope, Event, SignerUpdate
 from signport.multipart import FilePart
-from signport.provider import Flow, Page, Provider, json_body, save_to, saved_path
+from signport.provider import Flow, Page, Provider, json_body, read_back, save_to, saved_path
 from signport.states import DocumentKind, State, Verification
 from signport.transport import DownloadNames, pdf_filename
 from signport.wire import format_timestamp
@@ -161,11 +161,8 @@ class IinkedProvider(Provider):
             if not uploaded:
                 raise
             raise self._partial(exc, uploaded, "creating the package") from exc
-        try:
-            return (yield from self._read(package_id))
-        except SignportError as exc:
-            raise PartialFailure(f"iinked: package {package_id} was created but reading it back failed",
-                                 envelope_id=package_id, remote_ids=[package_id], cause=exc) from exc
+        done = "sent" if send else "created as a draft"
+        return (yield from read_back(self._read(package_id), package_id, provider=PROVIDER, done=done))
 
     def send_draft(self, envelope_id: str) -> Flow[Envelope]:
         """§5.4, only from draft/select/add (checked first)."""

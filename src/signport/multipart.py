@@ -89,14 +89,14 @@ def rfc5987(value: str) -> str:
     return "UTF-8''" + quote(value, safe=_ATTR_CHAR_SAFE, encoding="utf-8")
 
 
-def content_disposition(filename: str, field_name: str | None = "file") -> str:
-    """The part's ``Content-Disposition`` value.
+def content_disposition(filename: str, field_name: str | None = "file", *, kind: str = "form-data") -> str:
+    """A ``Content-Disposition`` value: a multipart part's, or with ``kind="attachment"`` a download's.
 
     Printable ASCII names: ``form-data; name="file"; filename="a b.pdf"``. Any other
     name adds ``filename*=UTF-8''...`` after an ASCII fallback, last, unquoted,
-    with no trailing semicolon.
+    with no trailing semicolon (RFC 6266 / RFC 5987).
     """
-    params = ["form-data"]
+    params = [kind]
     if field_name is not None:
         params.append(f'name="{_quoted(field_name)}"')
     if needs_extended(filename):

@@ -23,7 +23,7 @@ import attrs
 import httpx
 
 from .capabilities import Capabilities
-from .errors import ProviderError, SignportError, UnsupportedFeature
+from .errors import PartialFailure, ProviderError, SignportError, UnsupportedFeature
 from .model import DraftUpdate, Envelope, Event, SignerUpdate
 from .states import DocumentKind, State
 
@@ -76,6 +76,20 @@ def no_io(value: T) -> Flow[T]:
     """A flow that sends nothing and returns ``value`` (for providers without HTTP)."""
     return value
     yield  # pragma: no cover
+
+
+def read_back(read: Flow[Envelope], envelope_id: str, *, provider: str, done: str) -> Flow[Envelope]:
+    """Run ``read`` (a get of what a flow just made); if it fails, the error still names the envelope.
+
+    Raises ``PartialFailure`` with ``envelope_id`` and ``cleaned_up=False``: the envelope exists
+    remotely (``done`` says how far it got, e.g. "sent") even though it could not be read.
+    """
+    try:
+        return (yield from read)
+    except SignportError as exc:
+        raise PartialFailure(f"{provider}: {envelope_id} was {done}, but reading it back failed: {exc.message}",
+                             envelope_id=envelope_id, remote_ids=[envelope_id], cleaned_up=False,
+                             cause=exc, provider=provider) from exc
 
 
 def run_pure(flow: Flow[T]) -> T:
