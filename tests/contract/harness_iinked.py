@@ -27,7 +27,7 @@ from signport.fakeserver import serve
 from signport_iinked.fake import FAKE_WEBHOOK_SECRET, create_app
 from signport_iinked.provider import hmac_verifier
 
-from .recording import cassette_path, scenario_name, should_record, use_cassette
+from .recording import scenario_name, should_record, use_cassette
 
 #: The key the harness uses with the fake (not a credential); a unit test greps cassettes for it.
 FAKE_API_KEY = "iinked-contract-key-never-in-a-cassette"
@@ -61,11 +61,8 @@ class IinkedHarness:
         if not live:
             self.settings.update(generate_signer_links=True, webhook_secret=FAKE_WEBHOOK_SECRET,
                                  webhook_verifier=hmac_verifier(encoding="base64"))
-        self._cassette = cassette_path("iinked", scenario)
-        self._kept = self._cassette.read_bytes() if live and self._cassette.exists() else None
-        self._skipped = False
         try:
-            self._stack.enter_context(use_cassette("iinked", scenario, record=record or live))
+            self._recording = self._stack.enter_context(use_cassette("iinked", scenario, record=record or live))
             self._control = self._stack.enter_context(httpx.Client(base_url=self.root or "http://unused"))
         except BaseException:
             self._stack.close()
@@ -79,7 +76,8 @@ class IinkedHarness:
 
     def _post(self, path: str, json: Any = None) -> Any:
         if self.live:
-            self._skipped = True
+            # A scenario skipped half-way against the sandbox keeps its previous (fake) cassette.
+            self._recording.abandon()
             pytest.skip("the real sandbox needs a person to sign, decline or wait")
         response = self._control.post(path, json=json)
         response.raise_for_status()
@@ -103,12 +101,6 @@ class IinkedHarness:
 
     def close(self) -> None:
         self._stack.close()
-        if self._skipped:
-            # A scenario skipped half-way against the sandbox keeps its previous (fake) cassette.
-            if self._kept is None:
-                self._cassette.unlink(missing_ok=True)
-            else:
-                self._cassette.write_bytes(self._kept)
 
 
 def make_harness(request: pytest.FixtureRequest, tmp_path: Path) -> IinkedHarness:

@@ -104,10 +104,37 @@ def make_vcr(provider: str, *, record: bool) -> vcr.VCR:
     )
 
 
+class Recording:
+    """The cassette in use; ``abandon()`` puts the previous cassette back when the block ends.
+
+    A scenario that cannot finish against a real vendor (nobody can sign there) abandons its
+    recording, so the cassette recorded against the fake stays as it was.
+    """
+
+    def __init__(self, path: Path, cassette: Any) -> None:
+        self.path = path
+        self.cassette = cassette
+        self.abandoned = False
+
+    def abandon(self) -> None:
+        self.abandoned = True
+
+
 @contextmanager
-def use_cassette(provider: str, scenario: str, *, record: bool) -> Iterator[Any]:
+def use_cassette(provider: str, scenario: str, *, record: bool) -> Iterator[Recording]:
     """Replay (or record) ``cassettes/<provider>/<scenario>.yaml`` for the duration of the block."""
+    path = cassette_path(provider, scenario)
+    kept = path.read_bytes() if record and path.exists() else None
     if record:
-        cassette_path(provider, scenario).unlink(missing_ok=True)
-    with make_vcr(provider, record=record).use_cassette(f"{scenario}.yaml") as cassette:
-        yield cassette
+        path.unlink(missing_ok=True)
+    recording: Recording | None = None
+    try:
+        with make_vcr(provider, record=record).use_cassette(f"{scenario}.yaml") as cassette:
+            recording = Recording(path, cassette)
+            yield recording
+    finally:
+        if recording is not None and recording.abandoned:
+            if kept is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(kept)
