@@ -6,8 +6,8 @@ import contextlib
 import logging
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,7 +164,9 @@ def target_path(folder: Path, filename: str) -> Path:
 def atomic_file(dest: Path) -> Iterator[IO[bytes]]:
     """A temp file beside ``dest``, renamed onto it only if the block completes."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    # Like any file the user's programs write: mode 0666 less the umask (mkstemp would force 0600).
+    tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh

@@ -82,3 +82,16 @@ def test_retry_after_with_an_unknown_zone_date() -> None:
     assert retry_after(response) == 0.0
     later = httpx.Response(429, headers={"Retry-After": "Fri, 01 Jan 2100 00:00:00 -0000"})
     assert (retry_after(later) or 0) > 0
+
+
+def test_downloaded_files_follow_the_umask(tmp_path: Path) -> None:
+    import os
+
+    src = tmp_path / "src.pdf"
+    src.write_bytes(b"%PDF-1.4")
+    old = os.umask(0o022)
+    try:
+        dest = atomic_copy(src, tmp_path / "out", "x.pdf")
+    finally:
+        os.umask(old)
+    assert dest.stat().st_mode & 0o777 == 0o644
