@@ -2,7 +2,10 @@
 
 Envelopes live in a SQLite store (see ``store.py``); signers are simulated with
 ``LocalProvider.sign`` and ``LocalProvider.decline``. When the last signer signs,
-executed PDFs and an audit trail are written beside the store (``stamping.py``).
+executed PDFs and an audit trail are written beside the store (``executed.py``, drawn by
+``stamping.py``). Native -> neutral tables are in ``states.py``, the pure parsing in
+``payloads.py`` and ``webhooks.py``, the document files in ``documents.py``; this module
+holds the flows and the lifecycle rules.
 
 Flows are generators that never yield: the drivers run them like any other
 provider's, and every mutation happens in one store transaction.
@@ -10,8 +13,6 @@ provider's, and every mutation happens in one store transaction.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -25,31 +26,37 @@ import attrs
 
 from signport.capabilities import Capabilities
 from signport.errors import InvalidState, NotFound, ProviderError, SignportError, ValidationError
-from signport.model import Document as NeutralDocument
-from signport.model import DraftUpdate, Envelope, Event, Field, Placement, Signer, SignerUpdate
-from signport.pdf import PageBox, pdf_pages
+from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
-from signport.states import (
-    Delivery,
-    DocumentKind,
-    EventKind,
-    FieldType,
-    SignerState,
-    SigningOrder,
-    State,
-    Verification,
-)
+from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, target_path
 from signport.validation import check_fields
 
-from . import stamping
+from . import payloads, stamping, webhooks
+from .documents import discard_files, pdf_name, store_documents, stored_file
+from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, render_executed
 from .settings import LocalSettings
+from .states import (
+    E_COMPLETED,
+    E_CREATED,
+    E_DECLINED,
+    E_DECLINED_BY,
+    E_DOC_COMPLETED,
+    E_EXPIRED,
+    E_SENT,
+    E_SIGNED,
+    E_SIGNER_UPDATED,
+    E_UPDATED,
+    E_VOIDED,
+    NATIVE,
+)
 from .store import (
     COMPLETED,
     DECLINED,
     DRAFT,
     EXPIRED,
     IN_PROGRESS,
+    NAME,
     OPEN,
     S_DECLINED,
     S_NEXT,
@@ -57,80 +64,15 @@ from .store import (
     S_SIGNED,
     SENT,
     VOIDED,
-    DocumentRecord,
     EnvelopeRecord,
     EventRecord,
     FieldRecord,
     SignerRecord,
     Store,
-    envelope_from,
     new_id,
     to_json,
 )
-
-NAME = "local"
-
-#: Native envelope status -> neutral state (anything else is UNKNOWN).
-STATES: Mapping[str, State] = {
-    DRAFT: State.DRAFT,
-    SENT: State.SENT,
-    IN_PROGRESS: State.IN_PROGRESS,
-    COMPLETED: State.COMPLETED,
-    DECLINED: State.DECLINED,
-    VOIDED: State.VOIDED,
-    EXPIRED: State.EXPIRED,
-}
-NATIVE: Mapping[State, str] = {v: k for k, v in STATES.items()}
-#: Native signer status -> neutral signer state.
-SIGNER_STATES: Mapping[str, SignerState] = {
-    S_PENDING: SignerState.PENDING,
-    S_NEXT: SignerState.NEXT,
-    S_SIGNED: SignerState.SIGNED,
-    S_DECLINED: SignerState.DECLINED,
-}
-
-# Native event names (the ``event`` of a local webhook delivery).
-E_CREATED = "envelope_created"
-E_SENT = "envelope_sent"
-E_UPDATED = "envelope_updated"
-E_SIGNER_UPDATED = "signer_updated"
-E_SIGNED = "signer_signed"
-E_DECLINED_BY = "signer_declined"
-E_DOC_COMPLETED = "document_completed"
-E_COMPLETED = "envelope_completed"
-E_DECLINED = "envelope_declined"
-E_VOIDED = "envelope_voided"
-E_EXPIRED = "envelope_expired"
-#: Native event -> neutral kind (``envelope_updated`` and ``signer_updated`` have none: UNKNOWN).
-EVENT_KINDS: Mapping[str, EventKind] = {
-    E_CREATED: EventKind.ENVELOPE_CREATED,
-    E_SENT: EventKind.ENVELOPE_SENT,
-    E_SIGNED: EventKind.SIGNER_SIGNED,
-    E_DECLINED_BY: EventKind.SIGNER_DECLINED,
-    E_DOC_COMPLETED: EventKind.DOCUMENT_COMPLETED,
-    E_COMPLETED: EventKind.ENVELOPE_COMPLETED,
-    E_DECLINED: EventKind.ENVELOPE_DECLINED,
-    E_VOIDED: EventKind.ENVELOPE_VOIDED,
-    E_EXPIRED: EventKind.ENVELOPE_EXPIRED,
-}
-_AUDIT_TEXT: Mapping[str, str] = {
-    E_CREATED: "Envelope created",
-    E_SENT: "Sent for signature",
-    E_UPDATED: "Draft changed",
-    E_SIGNER_UPDATED: "Signer contact changed",
-    E_SIGNED: "Signed",
-    E_DECLINED_BY: "Declined",
-    E_DOC_COMPLETED: "Document completed",
-    E_COMPLETED: "Envelope completed",
-    E_DECLINED: "Envelope declined",
-    E_VOIDED: "Envelope voided",
-    E_EXPIRED: "Envelope expired",
-}
-
-AUDIT_FILE = "audit.pdf"
-COMBINED_FILE = "combined.pdf"
-WEBHOOK_CONTENT_TYPE = "application/json"
-WEBHOOK_EVENT_HEADER = "x-signport-event"
+from .webhooks import webhook_delivery
 
 
 def utcnow() -> datetime:
@@ -145,37 +87,6 @@ def _resolve(ref: int | str, keys: Sequence[str | None]) -> int | None:
     if isinstance(ref, int):
         return ref if 0 <= ref < len(keys) else None
     return keys.index(ref) if isinstance(ref, str) and ref in keys else None
-
-
-def _copy_in(document: NeutralDocument, dest: Path) -> tuple[str, int]:
-    """Stream ``document`` to ``dest``; returns its SHA-256 and size."""
-    digest = hashlib.sha256()
-    size = 0
-    with document.open() as src, atomic_file(dest) as out:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return digest.hexdigest(), size
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _pdf_name(name: str, suffix: str = "") -> str:
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
-    return f"{stem}{suffix}.pdf"
-
-
-def webhook_delivery(event: EventRecord) -> tuple[dict[str, str], bytes]:
-    """The headers and body of the local webhook delivery for a stored event."""
-    headers = {"content-type": WEBHOOK_CONTENT_TYPE, WEBHOOK_EVENT_HEADER: event.event}
-    return headers, to_json(event).encode("utf-8")
 
 
 class LocalProvider(Provider):
@@ -370,103 +281,14 @@ class LocalProvider(Provider):
                                   path="extras", provider=NAME) from None
         return data
 
-    # --- documents in and out ------------------------------------------------------------------
-    def _store_documents(self, envelope_id: str, documents: Sequence[NeutralDocument],
-                         path: str) -> tuple[list[DocumentRecord], dict[int, list[PageBox]]]:
-        """Copy documents into the envelope's folder, checking each stored copy."""
-        records: list[DocumentRecord] = []
-        boxes: dict[int, list[PageBox]] = {}
-        written: list[Path] = []
-        try:
-            for i, document in enumerate(documents):
-                if not document.has_content:
-                    raise ValidationError("needs content (bytes) or a path", path=f"{path}[{i}].content",
-                                          provider=NAME)
-                doc_id = new_id()
-                dest = self.store.document_path(envelope_id, doc_id)
-                try:
-                    sha, size = _copy_in(document, dest)
-                except OSError as exc:
-                    raise ValidationError(f"cannot read the document: {exc.strerror or exc}",
-                                          path=f"{path}[{i}]", provider=NAME) from None
-                written.append(dest)
-                boxes[i] = pdf_pages(dest, path=f"{path}[{i}].content")
-                records.append(DocumentRecord(id=doc_id, name=document.name, sha256=sha, size=size,
-                                              pages=len(boxes[i]), key=document.key))
-        except BaseException:
-            self._discard_files(written)
-            raise
-        return records, boxes
-
-    def _discard_files(self, paths: Iterable[Path]) -> None:
-        for p in paths:
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
-
     # --- pure parsing --------------------------------------------------------------------------
     def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:
         """A stored envelope (its JSON form) -> neutral Envelope."""
-        try:
-            record = envelope_from(dict(payload))
-        except Exception as exc:  # cattrs raises its own validation groups
-            raise ProviderError(f"unreadable local envelope payload ({type(exc).__name__})",
-                                provider=NAME) from None
-        raw_signers = list(payload.get("signers") or [])
-        raw_documents = list(payload.get("documents") or [])
-        raw_fields = list(payload.get("fields") or [])
-        sequential = record.order is SigningOrder.SEQUENTIAL
-        signers = tuple(
-            Signer(first_name=s.first_name, last_name=s.last_name, email=s.email, phone=s.phone, key=s.key,
-                   delivery=frozenset(s.delivery), language=s.language, id=s.id,
-                   state=SIGNER_STATES.get(s.status, SignerState.UNKNOWN), native_state=s.status,
-                   order=i + 1 if sequential else 1, signed_at=s.signed_at, declined_at=s.declined_at,
-                   decline_reason=s.decline_reason, raw=raw_signers[i] if i < len(raw_signers) else {})
-            for i, s in enumerate(record.signers))
-        documents = tuple(
-            NeutralDocument(name=d.name, key=d.key, id=d.id, raw=raw_documents[i] if i < len(raw_documents)
-                            else {})
-            for i, d in enumerate(record.documents))
-        signer_index = {s.id: i for i, s in enumerate(record.signers)}
-        doc_index = {d.id: i for i, d in enumerate(record.documents)}
-        fields = tuple(
-            Field(type=f.type, signer=signer_index[f.signer_id], document=doc_index[f.document_id],
-                  placement=Placement(page=f.page, x=f.x, y=f.y, width=f.width, height=f.height),
-                  required=f.required, id=f.id, raw=raw_fields[i] if i < len(raw_fields) else {})
-            for i, f in enumerate(record.fields)
-            if f.signer_id in signer_index and f.document_id in doc_index)
-        return Envelope(
-            subject=record.subject, documents=documents, signers=signers, fields=fields, order=record.order,
-            sign_by=record.sign_by, message=record.message, id=record.id,
-            state=STATES.get(record.status, State.UNKNOWN), native_state=record.status, provider=NAME,
-            created_at=record.created_at, completed_at=record.completed_at, void_reason=record.void_reason,
-            raw=payload)
+        return payloads.parse_envelope(payload)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
         """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event."""
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError("the webhook body is not JSON", path="body", provider=NAME) from None
-        if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
-            raise ValidationError("the webhook body has no 'event'", path="body.event", provider=NAME)
-        occurred: datetime | None = None
-        when = payload.get("occurred_at")
-        if when is not None:
-            try:
-                occurred = datetime.fromisoformat(str(when))
-            except ValueError:
-                raise ValidationError(f"not an ISO 8601 time: {when!r}", path="body.occurred_at",
-                                      provider=NAME) from None
-
-        def text(key: str) -> str | None:
-            value = payload.get(key)
-            return str(value) if value is not None else None
-
-        native = payload["event"]
-        return Event(kind=EVENT_KINDS.get(native, EventKind.UNKNOWN), envelope_id=text("envelope_id"),
-                     signer_id=text("signer_id"), document_id=text("document_id"), occurred_at=occurred,
-                     id=text("id"), native_kind=native, provider=NAME,
-                     verification=Verification.NOT_CONFIGURED, raw=payload)
+        return webhooks.parse_webhook(headers, body)
 
     # --- flows (generators that never yield) ---------------------------------------------------
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
@@ -573,7 +395,7 @@ class LocalProvider(Provider):
         stored_extras = self._json_extras(extras)
         envelope_id = new_id()
         try:
-            documents, boxes = self._store_documents(envelope_id, envelope.documents, "documents")
+            documents, boxes = store_documents(self.store, envelope_id, envelope.documents, "documents")
             check_fields(envelope, boxes)
             signers = [self._signer_record(s) for s in envelope.signers]
             signer_keys = [s.key for s in envelope.signers]
@@ -648,7 +470,7 @@ class LocalProvider(Provider):
     def _update_draft(self, envelope_id: str, update: DraftUpdate, extras: Mapping[str, Any]) -> Envelope:
         stored_extras = self._json_extras(extras)
         self._refuse(self._current(envelope_id), (DRAFT,), "update")
-        added, _ = self._store_documents(envelope_id, update.add_documents, "add_documents")
+        added, _ = store_documents(self.store, envelope_id, update.add_documents, "add_documents")
         added_paths = [self.store.document_path(envelope_id, d.id) for d in added]
         removed: list[Path] = []
 
@@ -691,9 +513,9 @@ class LocalProvider(Provider):
         try:
             record = self._mutate(envelope_id, change)
         except BaseException:
-            self._discard_files(added_paths)
+            discard_files(added_paths)
             raise
-        self._discard_files(removed)
+        discard_files(removed)
         return self._envelope(record)
 
     def _update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Envelope:
@@ -774,7 +596,7 @@ class LocalProvider(Provider):
             for document in record.documents:
                 events.append(self._event(record, E_DOC_COMPLETED, now, document_id=document.id))
             events.append(self._event(record, E_COMPLETED, now))
-            self._render_executed(record, events, now)
+            render_executed(self.store, record, events, now)
         self._route(record)
 
     def _duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
@@ -833,83 +655,7 @@ class LocalProvider(Provider):
             raise
         return self._envelope(copy)
 
-    # --- executed documents --------------------------------------------------------------------
-    def _render_executed(self, record: EnvelopeRecord, new_events: Sequence[EventRecord], now: datetime) -> None:
-        """Write every executed PDF, the audit trail and the combined PDF of a completed envelope."""
-        folder = self.store.executed_dir(record.id)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            signers = {s.id: s for s in record.signers}
-            executed: list[Path] = []
-            for document in record.documents:
-                stamps = []
-                named: set[str] = set()
-                for field in record.fields:
-                    if field.document_id != document.id or field.signer_id not in signers:
-                        continue
-                    signer = signers[field.signer_id]
-                    stamps.append(self._stamp(field, signer))
-                    if field.type in (FieldType.SIGNATURE, FieldType.NAME):
-                        named.add(signer.id)
-                lines = [stamping.SignatureLine(s.name, s.email, s.signed_at or now)
-                         for s in record.signers if s.id not in named]
-                dest = folder / f"{document.id}.pdf"
-                stamping.stamp_pdf(self.store.document_path(record.id, document.id), dest, stamps, lines,
-                                   name=document.name)
-                document.executed_sha256 = _sha256(dest)
-                executed.append(dest)
-            audit = folder / AUDIT_FILE
-            stamping.render_audit(self._trail(record, new_events, now), audit)
-            stamping.combine_pdfs([*executed, audit], folder / COMBINED_FILE)
-        except SignportError:
-            raise
-        except Exception as exc:
-            raise ProviderError(f"could not write the executed documents ({type(exc).__name__}: {exc})",
-                                provider=NAME) from exc
-
-    @staticmethod
-    def _stamp(field: FieldRecord, signer: SignerRecord) -> stamping.Stamp:
-        signed_at = signer.signed_at or datetime.now(UTC)
-        text = {
-            FieldType.SIGNATURE: signer.name,
-            FieldType.INITIALS: stamping.initials(signer.name),
-            FieldType.DATE: signed_at.astimezone(UTC).strftime("%Y-%m-%d"),
-            FieldType.NAME: signer.name,
-            FieldType.TEXT: field.value if field.value is not None else signer.name,
-            FieldType.CHECKBOX: "",
-        }[field.type]
-        note = f"signed {stamping.timestamp(signed_at)}" if field.type is FieldType.SIGNATURE else None
-        return stamping.Stamp(page=field.page, x=field.x, y=field.y, width=field.width, height=field.height,
-                              type=field.type, text=text, note=note, checked=field.value != "false")
-
-    def _trail(self, record: EnvelopeRecord, new_events: Sequence[EventRecord],
-               now: datetime) -> stamping.AuditTrail:
-        with self.store.read() as conn:  # inside a write transaction, this reads what it wrote
-            stored = Store.events(conn, record.id)
-        entries = []
-        for event in [*stored, *new_events]:
-            entries.append(stamping.AuditEntry(at=event.occurred_at, what=_AUDIT_TEXT.get(event.event, event.event),
-                                               who=event.actor, detail=event.reason or (
-                                                   self._doc_name(record, event.document_id))))
-        return stamping.AuditTrail(
-            envelope_id=record.id, subject=record.subject, status=record.status, order=record.order.value,
-            created_at=record.created_at,
-            documents=[stamping.AuditDocument(name=d.name, id=d.id, pages=d.pages, sha256=d.sha256,
-                                              executed_sha256=d.executed_sha256) for d in record.documents],
-            signers=[stamping.AuditSigner(name=s.name, email=s.email, phone=s.phone, status=s.status,
-                                          signed_at=s.signed_at, declined_at=s.declined_at,
-                                          decline_reason=s.decline_reason) for s in record.signers],
-            entries=entries, generated_at=now)
-
-    @staticmethod
-    def _doc_name(record: EnvelopeRecord, document_id: str | None) -> str | None:
-        if document_id is None:
-            return None
-        for d in record.documents:
-            if d.id == document_id:
-                return d.name
-        return None
-
+    # --- downloads -----------------------------------------------------------------------------
     def _download(self, envelope_id: str, kind: DocumentKind, to: Path) -> list[Path]:
         record = self._current(envelope_id)
         try:
@@ -927,23 +673,18 @@ class LocalProvider(Provider):
         names = DownloadNames()
         folder = self.store.executed_dir(record.id)
         if kind is DocumentKind.ORIGINAL:
-            return [atomic_copy(self._file(self.store.document_path(record.id, d.id)), to, names(_pdf_name(d.name)))
+            return [atomic_copy(stored_file(self.store.document_path(record.id, d.id)), to, names(pdf_name(d.name)))
                     for d in record.documents]
         if kind is DocumentKind.AUDIT and record.status != COMPLETED:
-            dest = target_path(to, names(_pdf_name(record.subject, "-audit")))
-            stamping.render_audit(self._trail(record, (), self._now()), dest)
+            dest = target_path(to, names(pdf_name(record.subject, "-audit")))
+            stamping.render_audit(audit_trail(self.store, record, (), self._now()), dest)
             return [dest]
         self._refuse(record, (COMPLETED,), f"download {kind.value} documents")
         if kind is DocumentKind.EXECUTED:
-            return [atomic_copy(self._file(folder / f"{d.id}.pdf"), to, names(_pdf_name(d.name, "-executed")))
+            return [atomic_copy(stored_file(folder / f"{d.id}.pdf"), to, names(pdf_name(d.name, "-executed")))
                     for d in record.documents]
         if kind is DocumentKind.COMBINED:
-            return [atomic_copy(self._file(folder / COMBINED_FILE), to, names(_pdf_name(record.subject,
-                                                                                          "-combined")))]
-        return [atomic_copy(self._file(folder / AUDIT_FILE), to, names(_pdf_name(record.subject, "-audit")))]
+            return [atomic_copy(stored_file(folder / COMBINED_FILE), to, names(pdf_name(record.subject,
+                                                                                        "-combined")))]
+        return [atomic_copy(stored_file(folder / AUDIT_FILE), to, names(pdf_name(record.subject, "-audit")))]
 
-    @staticmethod
-    def _file(path: Path) -> Path:
-        if not path.is_file():
-            raise NotFound(f"the stored file {path.name} is missing from the local store", provider=NAME)
-        return path

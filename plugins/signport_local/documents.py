@@ -1,0 +1,75 @@
+"""Documents on disk: copied into an envelope's folder (checked, with their digest), named for download."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from signport.errors import NotFound, ValidationError
+from signport.model import Document
+from signport.pdf import PageBox, pdf_pages
+from signport.transport import CHUNK, atomic_file
+
+from .store import NAME, DocumentRecord, Store, new_id
+
+
+def copy_in(document: Document, dest: Path) -> tuple[str, int]:
+    """Stream ``document`` to ``dest``; returns its SHA-256 and size."""
+    digest = hashlib.sha256()
+    size = 0
+    with document.open() as src, atomic_file(dest) as out:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def store_documents(store: Store, envelope_id: str, documents: Sequence[Document],
+                    path: str) -> tuple[list[DocumentRecord], dict[int, list[PageBox]]]:
+    """Copy documents into the envelope's folder, checking each stored copy."""
+    records: list[DocumentRecord] = []
+    boxes: dict[int, list[PageBox]] = {}
+    written: list[Path] = []
+    try:
+        for i, document in enumerate(documents):
+            if not document.has_content:
+                raise ValidationError("needs content (bytes) or a path", path=f"{path}[{i}].content",
+                                      provider=NAME)
+            doc_id = new_id()
+            dest = store.document_path(envelope_id, doc_id)
+            try:
+                sha, size = copy_in(document, dest)
+            except OSError as exc:
+                raise ValidationError(f"cannot read the document: {exc.strerror or exc}",
+                                      path=f"{path}[{i}]", provider=NAME) from None
+            written.append(dest)
+            boxes[i] = pdf_pages(dest, path=f"{path}[{i}].content")
+            records.append(DocumentRecord(id=doc_id, name=document.name, sha256=sha, size=size,
+                                          pages=len(boxes[i]), key=document.key))
+    except BaseException:
+        discard_files(written)
+        raise
+    return records, boxes
+
+
+def discard_files(paths: Iterable[Path]) -> None:
+    """Remove the files (those already gone are fine)."""
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def pdf_name(name: str, suffix: str = "") -> str:
+    """A download name: ``name`` (without its ``.pdf``) + ``suffix`` + ``.pdf``."""
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem}{suffix}.pdf"
+
+
+def stored_file(path: Path) -> Path:
+    """``path``, or NotFound when the store has lost that file."""
+    if not path.is_file():
+        raise NotFound(f"the stored file {path.name} is missing from the local store", provider=NAME)
+    return path
