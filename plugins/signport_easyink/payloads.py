@@ -62,8 +62,8 @@ def vendor_language(code: str | None, path: str = "language") -> str | None:
 
 
 def _deliveries(value: Any) -> frozenset[Delivery]:
-    found = frozenset(states.DELIVERY_BACK[v] for v in value or () if v in states.DELIVERY_BACK)
-    return found or frozenset({Delivery.EMAIL})
+    """``deliveryMethods`` -> neutral; empty when the view does not say (the session view never does)."""
+    return frozenset(states.DELIVERY_BACK[v] for v in value or () if v in states.DELIVERY_BACK)
 
 
 # --- which shape -------------------------------------------------------------------------------
@@ -110,8 +110,7 @@ def parse_draft(payload: Mapping[str, Any]) -> Envelope:
         signers.append(Signer(
             first_name=str(p.get("firstName") or ""), last_name=str(p.get("lastName") or ""),
             email=as_str(p.get("email")), phone=as_str(p.get("phone")),
-            delivery=_deliveries(p.get("deliveryMethods")) if p.get("deliveryMethods") else (
-                {Delivery.EMAIL} if p.get("email") or not p.get("phone") else {Delivery.SMS}),
+            delivery=_deliveries(p.get("deliveryMethods")),
             language=language_code(p.get("language")), id=pid,
             state=states.participant_state(p.get("status")) if p.get("status") else SignerState.PENDING,
             native_state=as_str(p.get("status")),
@@ -164,7 +163,7 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
         signers.append(Signer(
             first_name=str(p.get("firstName") or ""), last_name=str(p.get("lastName") or ""),
             email=as_str(p.get("email")), phone=as_str(p.get("phone")),
-            delivery=_deliveries(p.get("deliveryMethods")) if p.get("deliveryMethods") else {Delivery.EMAIL},
+            delivery=_deliveries(p.get("deliveryMethods")),
             language=language_code(p.get("language")), id=pid,
             state=states.participant_state(status), native_state=status,
             order=(order.index(pid) + 1) if pid in order else None,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import cattrs
@@ -29,8 +28,8 @@ def _build() -> cattrs.Converter:
     conv.register_structure_hook(datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v))
     conv.register_unstructure_hook(Path, str)
     conv.register_structure_hook(Path, lambda v, _: Path(v))
-    conv.register_unstructure_hook(MappingProxyType, dict)
-    conv.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: dict(v or {}))
+    conv.register_structure_hook_func(lambda t: t in (Mapping[str, Any], dict[str, Any]),
+                                      lambda v, _: dict(v or {}))
     conv.register_unstructure_hook_func(
         lambda t: t == frozenset[Delivery], lambda s: sorted(d.value for d in s))
     conv.register_structure_hook_func(

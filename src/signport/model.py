@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, BinaryIO
 
 import attrs
@@ -28,15 +27,13 @@ PDF_MAGIC = b"%PDF-"
 #: How far into a file the PDF header may start (Acrobat tolerates junk before it).
 PDF_MAGIC_WINDOW = 1024
 
+#: The vendor payload: a plain dict at run time, typed read-only.
 RawPayload = Mapping[str, Any]
 
 
-def _freeze_raw(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if value is None:
-        return MappingProxyType({})
-    if isinstance(value, MappingProxyType):
-        return value
-    return MappingProxyType(dict(value))
+def _raw(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    # The vendor payload as a plain dict (a shallow copy: the caller's mapping stays theirs).
+    return {} if value is None else dict(value)
 
 
 def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
@@ -55,7 +52,7 @@ def _deliveries(value: Iterable[Delivery | str] | Delivery | str) -> frozenset[D
 
 
 def _raw_field() -> Any:
-    return attrs.field(factory=lambda: MappingProxyType({}), converter=_freeze_raw, eq=False, repr=False)
+    return attrs.field(factory=dict, converter=_raw, eq=False, repr=False)
 
 
 @attrs.frozen(slots=True)
@@ -130,7 +127,11 @@ class Document:
 
 @attrs.frozen(slots=True)
 class Signer:
-    """A person who signs. ``key`` lets fields refer to the signer by name instead of index."""
+    """A person who signs. ``key`` lets fields refer to the signer by name instead of index.
+
+    On a signer read back from a vendor, ``delivery`` is empty when the vendor does not say how the
+    signer is invited, and ``key`` is restored by the client after ``send``/``create_draft``.
+    """
 
     first_name: str
     last_name: str
