@@ -92,7 +92,7 @@ class _Operations:
         validate_envelope(envelope)
         envelope = self.caps.check_envelope(envelope, provider=self.name, ignore=self.ignore)
         self.provider.validate(envelope)
-        return self.provider.create(envelope, send=send, extras=dict(extras or {}))
+        return _keyed(self.provider.create(envelope, send=send, extras=dict(extras or {})), envelope)
 
     @_tagged
     def send_draft(self, envelope_id: str) -> Flow[Envelope]:
@@ -180,6 +180,43 @@ class _Operations:
     @_tagged
     def schedule(self, timeout: float, poll: float) -> _WaitSchedule:
         return _WaitSchedule(timeout, poll)
+
+
+def _keyed(flow: Flow[Envelope], given: Envelope) -> Flow[Envelope]:
+    """Run a create flow, then put the caller's signer and document keys back on the result."""
+    created = yield from flow
+    return restore_keys(created, given)
+
+
+def restore_keys(created: Envelope, given: Envelope) -> Envelope:
+    """``created`` with the ``key``s of ``given``'s signers and documents, for providers that cannot store them.
+
+    A signer is matched by email and name, a document by name; when the counts agree, by position.
+    A key already on ``created`` is kept.
+    """
+    def match(items: tuple[Any, ...], wanted: tuple[Any, ...], same: Callable[[Any, Any], bool]) -> list[Any]:
+        out = []
+        for i, item in enumerate(items):
+            if item.key is not None:
+                out.append(item)
+                continue
+            found = [w for w in wanted if w.key is not None and same(item, w)]
+            if len(found) != 1 and len(items) == len(wanted) and wanted[i].key is not None:
+                found = [wanted[i]]
+            out.append(attrs.evolve(item, key=found[0].key) if len(found) == 1 else item)
+        return out
+
+    def same_signer(a: Signer, b: Signer) -> bool:
+        return ((a.email or "").casefold() == (b.email or "").casefold()
+                and (a.first_name, a.last_name) == (b.first_name, b.last_name))
+
+    def same_document(a: Document, b: Document) -> bool:
+        return a.name == b.name
+
+    if not any(s.key for s in given.signers) and not any(d.key for d in given.documents):
+        return created
+    return attrs.evolve(created, signers=match(created.signers, given.signers, same_signer),
+                        documents=match(created.documents, given.documents, same_document))
 
 
 E = TypeVar("E", State, DocumentKind)
