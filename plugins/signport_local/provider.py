@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,7 +30,7 @@ from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, target_path
-from signport.validation import check_fields
+from signport.validation import check_fields, resolve_ref
 
 from . import payloads, stamping, webhooks
 from .documents import discard_files, pdf_name, store_documents, stored_file
@@ -78,15 +78,6 @@ from .webhooks import webhook_delivery
 def utcnow() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)
-
-
-def _resolve(ref: int | str, keys: Sequence[str | None]) -> int | None:
-    """An index from a field's reference (an index or a key)."""
-    if isinstance(ref, bool):
-        return None
-    if isinstance(ref, int):
-        return ref if 0 <= ref < len(keys) else None
-    return keys.index(ref) if isinstance(ref, str) and ref in keys else None
 
 
 class LocalProvider(Provider):
@@ -402,7 +393,7 @@ class LocalProvider(Provider):
             doc_keys = [d.key for d in envelope.documents]
             fields = []
             for f in envelope.fields:
-                si, di = _resolve(f.signer, signer_keys), _resolve(f.document, doc_keys)
+                si, di = resolve_ref(f.signer, signer_keys), resolve_ref(f.document, doc_keys)
                 assert si is not None  # checked above
                 assert di is not None
                 fields.append(FieldRecord(id=new_id(), type=f.type, signer_id=signers[si].id,

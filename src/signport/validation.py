@@ -118,7 +118,8 @@ def _kinds(p: Problems, path: str, items: Sequence[object], cls: type, example: 
             p.add(f"{path}[{i}]", f"must be a {cls.__name__} (e.g. {example}), not {type(item).__name__}")
 
 
-def _resolve(ref: int | str, keys: Sequence[str | None], kind: str) -> int | None:
+def resolve_ref(ref: int | str, keys: Sequence[str | None]) -> int | None:
+    """The index a field's ``signer``/``document`` reference (an index or a key) points at, or ``None``."""
     if isinstance(ref, bool):
         return None
     if isinstance(ref, int):
@@ -133,9 +134,9 @@ def _finite(value: float) -> bool:
 
 def _field(p: Problems, path: str, field: Field, envelope: Envelope,
            pdfs: Mapping[int, Sequence[PageBox]]) -> None:
-    if _resolve(field.signer, [s.key for s in envelope.signers], "signer") is None:
+    if resolve_ref(field.signer, [s.key for s in envelope.signers]) is None:
         p.add(f"{path}.signer", f"refers to no signer: {field.signer!r}")
-    doc = _resolve(field.document, [d.key for d in envelope.documents], "document")
+    doc = resolve_ref(field.document, [d.key for d in envelope.documents])
     if doc is None:
         p.add(f"{path}.document", f"refers to no document: {field.document!r}")
     pl = field.placement
