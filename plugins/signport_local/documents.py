@@ -62,12 +62,6 @@ def discard_files(paths: Iterable[Path]) -> None:
             p.unlink()
 
 
-def pdf_name(name: str, suffix: str = "") -> str:
-    """A download name: ``name`` (without its ``.pdf``) + ``suffix`` + ``.pdf``."""
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
-    return f"{stem}{suffix}.pdf"
-
-
 def stored_file(path: Path) -> Path:
     """``path``, or NotFound when the store has lost that file."""
     if not path.is_file():

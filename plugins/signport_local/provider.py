@@ -29,11 +29,11 @@ from signport.errors import InvalidState, NotFound, ProviderError, SignportError
 from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
-from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, target_path
+from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, pdf_filename, target_path
 from signport.validation import check_fields, resolve_ref
 
 from . import payloads, stamping, webhooks
-from .documents import discard_files, pdf_name, store_documents, stored_file
+from .documents import discard_files, store_documents, stored_file
 from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, render_executed
 from .settings import LocalSettings
 from .states import (
@@ -663,19 +663,20 @@ class LocalProvider(Provider):
     def _copy_out(self, record: EnvelopeRecord, kind: DocumentKind, to: Path) -> list[Path]:
         names = DownloadNames()
         folder = self.store.executed_dir(record.id)
+
+        def out(source: Path, name: str, suffix: str = "") -> Path:  # every name ends in ".pdf"
+            return atomic_copy(stored_file(source), to, names(pdf_filename(name, suffix=suffix)))
+
         if kind is DocumentKind.ORIGINAL:
-            return [atomic_copy(stored_file(self.store.document_path(record.id, d.id)), to, names(pdf_name(d.name)))
-                    for d in record.documents]
+            return [out(self.store.document_path(record.id, d.id), d.name) for d in record.documents]
         if kind is DocumentKind.AUDIT and record.status != COMPLETED:
-            dest = target_path(to, names(pdf_name(record.subject, "-audit")))
+            dest = target_path(to, names(pdf_filename(record.subject, suffix="-audit")))
             stamping.render_audit(audit_trail(self.store, record, (), self._now()), dest)
             return [dest]
         self._refuse(record, (COMPLETED,), f"download {kind.value} documents")
         if kind is DocumentKind.EXECUTED:
-            return [atomic_copy(stored_file(folder / f"{d.id}.pdf"), to, names(pdf_name(d.name, "-executed")))
-                    for d in record.documents]
+            return [out(folder / f"{d.id}.pdf", d.name, "-executed") for d in record.documents]
         if kind is DocumentKind.COMBINED:
-            return [atomic_copy(stored_file(folder / COMBINED_FILE), to, names(pdf_name(record.subject,
-                                                                                        "-combined")))]
-        return [atomic_copy(stored_file(folder / AUDIT_FILE), to, names(pdf_name(record.subject, "-audit")))]
+            return [out(folder / COMBINED_FILE, record.subject, "-combined")]
+        return [out(folder / AUDIT_FILE, record.subject, "-audit")]
 

@@ -120,9 +120,16 @@ def _truncate(name: str) -> str:
     return _cut(name, MAX_NAME_BYTES)
 
 
-def pdf_filename(name: str | None, default: str = "document.pdf") -> str:
-    """A safe file name that ends in ``.pdf`` (vendors convert uploads by extension)."""
-    safe = safe_filename((name or "").strip() or default, default)
+def pdf_filename(name: str | None, default: str = "document.pdf", *, suffix: str | None = None) -> str:
+    """A safe file name that ends in ``.pdf`` (vendors convert uploads by extension).
+
+    With ``suffix`` the name is rebuilt as stem + suffix + ``.pdf`` (lower case):
+    ``pdf_filename("NDA.PDF", suffix="-executed")`` is ``NDA-executed.pdf``.
+    """
+    name = (name or "").strip() or default
+    if suffix is not None:
+        name = f"{name[:-4] if name.lower().endswith('.pdf') else name}{suffix}.pdf"
+    safe = safe_filename(name, default)
     return safe if safe.lower().endswith(".pdf") else f"{safe}.pdf"
 
 

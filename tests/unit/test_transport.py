@@ -95,3 +95,9 @@ def test_downloaded_files_follow_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert dest.stat().st_mode & 0o777 == 0o644
+
+
+def test_pdf_filename_with_a_suffix_rebuilds_the_name() -> None:
+    assert pdf_filename("NDA.PDF", suffix="-executed") == "NDA-executed.pdf"
+    assert pdf_filename("EVIL.PDF", suffix="") == "EVIL.pdf"
+    assert pdf_filename("../x", suffix="-audit") == "x-audit.pdf"
