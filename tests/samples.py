@@ -9,7 +9,11 @@ from pathlib import Path
 import signport
 from signport import Delivery, Document, Envelope, Field, FieldType, Placement, Signer, SigningOrder
 
-SHARED_PDFS = Path(__file__).resolve().parents[2] / "shared" / "pdfs"
+DATA = Path(__file__).resolve().parent / "data"
+#: Real-world PDFs (CC-BY-SA-4.0, py-pdf/sample-files; see data/pdfs/README.md).
+SHARED_PDFS = DATA / "pdfs"
+#: Documented vendor example payloads (see each folder's README for the sources).
+VENDOR_EXAMPLES = DATA / "vendor-examples"
 
 
 def make_pdf(pages: int = 2, title: str = "Sample agreement") -> bytes:

@@ -17,7 +17,6 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 
@@ -25,10 +24,10 @@ import signport
 from signport.client import Client
 from signport.fakeserver import serve
 
-from ..samples import envelope
+from ..samples import VENDOR_EXAMPLES, envelope
 from ..unit.toy import ToyProvider, ToySettings
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "vendor-api" / "examples"
+EXAMPLES = VENDOR_EXAMPLES
 
 
 def per_call(fn: Callable[[], object], seconds: float = 0.5) -> float:

@@ -10,6 +10,7 @@ import signport
 from signport import DocumentKind, EventKind, SignerState, SigningOrder, State
 
 from ..samples import envelope, make_pdf
+from ..conftest import capability_skip
 from .api import Api
 
 pytestmark = pytest.mark.contract
@@ -19,7 +20,7 @@ OPEN = {State.SENT, State.IN_PROGRESS}
 
 def need(api: Api, feature: str) -> None:
     if not getattr(api.caps, feature):
-        pytest.skip(f"{api.provider} does not support {feature}")
+        capability_skip(f"{api.provider} does not support {feature}")
 
 
 async def test_create_and_send(api: Api) -> None:
@@ -75,7 +76,7 @@ async def test_completed_and_download(api: Api, tmp_path: Path) -> None:
     assert done.state is State.COMPLETED
     assert all(s.state is SignerState.SIGNED for s in done.signers)
     if DocumentKind.EXECUTED not in api.caps.download_kinds:
-        pytest.skip(f"{api.provider} cannot download executed documents")
+        capability_skip(f"{api.provider} cannot download executed documents")
     paths = await api.download(sent.id, tmp_path / "out", DocumentKind.EXECUTED)
     assert paths
     for path in paths:
@@ -142,7 +143,7 @@ async def test_update_signer_on_live_envelope(api: Api) -> None:
 async def test_list_filter(api: Api) -> None:
     need(api, "drafts")
     if State.DRAFT not in api.caps.list_filters or State.SENT not in api.caps.list_filters:
-        pytest.skip(f"{api.provider} cannot filter by draft and sent")
+        capability_skip(f"{api.provider} cannot filter by draft and sent")
     draft = await api.create_draft(envelope(api.caps, subject="Listed draft"))
     sent = await api.send(envelope(api.caps, subject="Listed sent"))
     drafts = {e.id for e in await api.list(states={State.DRAFT})}

@@ -15,13 +15,15 @@ import signport
 from signport.fakeserver import serve
 from signport_easyink.fake import FakeEasyInk, create_app
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "vendor-api" / "examples" / "easyink"
+from ...samples import VENDOR_EXAMPLES
+
+EXAMPLES = VENDOR_EXAMPLES / "easyink"
 TOKEN = "unit-test-token"
 FAST = {"poll_interval": 0.01, "poll_max": 0.02, "processing_timeout": 2.0}
 
 
 def example(name: str) -> Any:
-    """One documented example payload (``shared/vendor-api/examples/easyink``)."""
+    """One documented example payload (``tests/data/vendor-examples/easyink``)."""
     return json.loads((EXAMPLES / name).read_text("utf-8"))
 
 

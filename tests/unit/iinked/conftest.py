@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,19 +16,17 @@ from signport_iinked.fake import create_app
 from signport_iinked.provider import IinkedProvider
 from signport_iinked.settings import IinkedSettings
 
-SHARED = Path(__file__).resolve().parents[4] / "shared"
-EXAMPLES = SHARED / "vendor-api" / "examples" / "iinked"
-SEEDS = SHARED / "seeds"
+from ...samples import DATA, VENDOR_EXAMPLES
+
+EXAMPLES = VENDOR_EXAMPLES / "iinked"
+SEEDS = DATA / "seeds"
 API_KEY = "unit-test-key-7f3a9c"
 BASE = "https://sandbox.syngrafii.com/api/v1"
 
 
 def example(name: str) -> Any:
-    """One documented example (skips when the shared folder is not beside the repository)."""
-    path = EXAMPLES / name
-    if not path.exists():
-        pytest.skip(f"shared examples not available: {path}")
-    return json.loads(path.read_text("utf-8"))
+    """One documented example (``tests/data/vendor-examples/iinked``)."""
+    return json.loads((EXAMPLES / name).read_text("utf-8"))
 
 
 @pytest.fixture(autouse=True)

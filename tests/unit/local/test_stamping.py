@@ -1,4 +1,4 @@
-"""Executed PDFs, audit trails and PDF checks, on the real-world PDFs in shared/pdfs."""
+"""Executed PDFs, audit trails and PDF checks, on the real-world PDFs in tests/data/pdfs."""
 
 from __future__ import annotations
 
@@ -30,8 +30,6 @@ ANNOTATED = SHARED_PDFS / "annotated_pdf.pdf"
 ENCRYPTED = SHARED_PDFS / "libreoffice-writer-password.pdf"
 DAMAGED = SHARED_PDFS / "unreadablemetadata.pdf"
 A4 = (595.275591, 841.889764)
-
-pytestmark = pytest.mark.skipif(not HABIBI.is_file(), reason="shared/pdfs is not beside the project")
 
 
 def box(**kw: float) -> Placement:

@@ -8,7 +8,6 @@ and unknown strings, drops keys and adds unknown ones; ``parse_envelope`` must r
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,9 @@ from hypothesis import strategies as st
 import signport
 from signport import Envelope, SignerState, State
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "vendor-api" / "examples"
+from ...samples import VENDOR_EXAMPLES
+
+EXAMPLES = VENDOR_EXAMPLES
 PAYLOADS = {
     "iinked": ["packages-status.response.json", "packages-status.guide-sign.response.json",
                "packages-status.response.placeholder.json"],
@@ -51,10 +52,7 @@ def mangled(draw: st.DrawFn, value: Any) -> Any:
 
 
 def load(provider: str, name: str) -> Any:
-    path = EXAMPLES / provider / name
-    if not path.exists():
-        pytest.skip(f"{path} not available")
-    return json.loads(path.read_text("utf-8"))
+    return json.loads((EXAMPLES / provider / name).read_text("utf-8"))
 
 
 CASES = [(p, n) for p, names in PAYLOADS.items() for n in names]
