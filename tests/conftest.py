@@ -1,8 +1,8 @@
 """Suite-wide rules.
 
-A skip is allowed only where a provider lacks a capability: such skips go through ``capability_skip`` and
-carry its marker. With ``SIGNPORT_STRICT_SKIPS=1`` (set by ``.ci/run``) any other skip fails the run, so a
-missing file, browser or server can never pass as a quiet skip.
+A skip is allowed only where a provider lacks a capability: such skips go through ``capability_skip``
+(``tests/skips.py``) and carry its marker. With ``SIGNPORT_STRICT_SKIPS=1`` (set by ``.ci/run``) any other
+skip fails the run, so a missing file, browser or server can never pass as a quiet skip.
 """
 
 from __future__ import annotations
@@ -13,12 +13,7 @@ from typing import Any
 
 import pytest
 
-CAPABILITY = "[capability]"
-
-
-def capability_skip(text: str) -> None:
-    """Skip because the provider under test lacks a feature (the only skip strict runs allow)."""
-    pytest.skip(f"{CAPABILITY} {text}")
+from .skips import CAPABILITY
 
 
 @pytest.hookimpl(wrapper=True)

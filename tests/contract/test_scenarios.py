@@ -10,7 +10,7 @@ import signport
 from signport import DocumentKind, EventKind, SignerState, SigningOrder, State
 
 from ..samples import envelope, make_pdf
-from ..conftest import capability_skip
+from ..skips import capability_skip
 from .api import Api
 
 pytestmark = pytest.mark.contract
