@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -230,17 +231,44 @@ def _client(opts: _Options, **settings: Any) -> Iterator[Client]:
         yield client
 
 
+class _EchoHandler(logging.Handler):
+    """Log records as lines on stderr, through click (so a live progress display stays intact)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # pragma: no cover - logging must never break a command
+            self.handleError(record)
+
+
+def _configure_logging(level: int | None) -> None:
+    """Show signport's own log records (never httpx's, whose lines carry full URLs) from ``level`` up."""
+    logger = logging.getLogger("signport")
+    for handler in [h for h in logger.handlers if isinstance(h, _EchoHandler)]:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+    if level is None:
+        return
+    handler = _EchoHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--provider", "-p", metavar="NAME",
               help="Provider to use (default: SIGNPORT_PROVIDER, the configuration file, or 'local').")
+@click.option("-v", "--verbose", is_flag=True, help="Log what signport does (retries included) on stderr.")
+@click.option("--debug", is_flag=True, help="Also log each HTTP request (method, host, path, status, time).")
 @click.version_option(version=__version__, prog_name="signport", message="%(prog)s %(version)s")
 @click.pass_context
-def main(ctx: click.Context, provider: str | None) -> None:
+def main(ctx: click.Context, provider: str | None, verbose: bool, debug: bool) -> None:
     """Send documents for e-signature through one neutral API.
 
     Provider settings come from the environment (SIGNPORT_<PROVIDER>_<SETTING>) and from
     signport.toml or [tool.signport] in pyproject.toml.
     """
+    _configure_logging(logging.DEBUG if debug else logging.INFO if verbose else None)
     ctx.obj = _Options(provider=provider)
 
 

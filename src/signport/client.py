@@ -24,9 +24,17 @@ import httpx
 import stamina
 
 from . import transport
-from .capabilities import IGNORABLE, Capabilities
-from .config import client_options, load_file, provider_name, resolve_settings
-from .errors import ConfigError, SignportError, TransportError, ValidationError, WaitTimeout
+from .capabilities import Capabilities
+from .config import (
+    check_ignore_unsupported,
+    check_retries,
+    check_timeout,
+    client_options,
+    load_file,
+    provider_name,
+    resolve_settings,
+)
+from .errors import SignportError, TransportError, ValidationError, WaitTimeout
 from .model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from .provider import EXT_DELAY, EXT_SAVE_TO, EXT_SAVED, Flow, Page, Provider, SaveTarget
 from .registry import provider_class
@@ -70,12 +78,8 @@ class _Operations:
     """Turns public calls into checked flows: validation and capability checks, no I/O."""
 
     def __init__(self, provider: Provider, ignore_unsupported: Collection[str]) -> None:
-        unknown = set(ignore_unsupported) - IGNORABLE
-        if unknown:
-            raise ConfigError(f"ignore_unsupported: unknown feature(s) {', '.join(sorted(unknown))}; "
-                              f"known: {', '.join(sorted(IGNORABLE))}")
         self.provider = provider
-        self.ignore = frozenset(ignore_unsupported)
+        self.ignore = check_ignore_unsupported(ignore_unsupported)
 
     @property
     def caps(self) -> Capabilities:
@@ -258,8 +262,10 @@ class _WaitSchedule:
         return sleep
 
 
-def _mapped_transport_error(provider: str, error: httpx.TransportError) -> TransportError:
-    return TransportError(f"network failure: {type(error).__name__}", provider=provider)
+def _mapped_transport_error(provider: str, request: httpx.Request, error: httpx.TransportError) -> TransportError:
+    url = request.url
+    return TransportError(f"network failure: {type(error).__name__} on {transport.describe(request)}",
+                          provider=provider, method=request.method, host=url.host, path=url.path)
 
 
 class _BaseClient:
@@ -268,10 +274,13 @@ class _BaseClient:
     def __init__(self, provider: Provider, *, timeout: float | None = None, retries: int | None = None,
                  ignore_unsupported: Collection[str] = ()) -> None:
         self._provider = provider
-        self._ops = _Operations(provider, ignore_unsupported)
-        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
-        attempts = transport.RetryPolicy().attempts if retries is None else int(retries) + 1
-        self.retry = transport.RetryPolicy(attempts=max(1, attempts))
+        try:
+            self._ops = _Operations(provider, ignore_unsupported)
+            self.timeout = DEFAULT_TIMEOUT if timeout is None else check_timeout(timeout)
+            attempts = transport.RetryPolicy().attempts if retries is None else check_retries(retries) + 1
+        except SignportError as exc:
+            raise _tag(exc, provider.name) from None
+        self.retry = transport.RetryPolicy(attempts=attempts)
         # Read once (a provider may build it on access); passed on every send so that an
         # ``http=`` client supplied by the caller authenticates too.
         self._auth: httpx.Auth | None = provider.auth if provider.uses_http else None
@@ -332,26 +341,28 @@ class _BaseClient:
             _tag(exc, self._provider.name)
             raise
 
-    def _judge(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    def _judge(self, request: httpx.Request, response: httpx.Response, tries: transport.Attempts) -> httpx.Response:
         """Log a response; raise a retry marker when it deserves another try."""
-        transport.log.debug("%s -> %s", transport.describe(request), response.status_code)
+        tries.answered(response)
         decision = transport.retry_decision(request, response)
         if decision is not False:
             raise transport.RetryableResponse(response, None if decision is True else float(decision))
         return response
 
-    def _network_failure(self, request: httpx.Request, error: httpx.TransportError) -> Exception:
+    def _network_failure(self, request: httpx.Request, error: httpx.TransportError,
+                         tries: transport.Attempts) -> Exception:
         """A retry marker if the request may go again, else the ``TransportError`` to raise."""
+        tries.failed(error)
         if transport.transport_retryable(request, error):
             return transport.RetryableTransport(error)
-        return _mapped_transport_error(self._provider.name, error)
+        return _mapped_transport_error(self._provider.name, request, error)
 
-    def _retries_spent(self, exc: Exception) -> httpx.Response:
+    def _retries_spent(self, request: httpx.Request, exc: Exception) -> httpx.Response:
         """After the last attempt: hand the response back to the flow, or raise the network failure."""
         if isinstance(exc, transport.RetryableResponse):
             return exc.response
         assert isinstance(exc, transport.RetryableTransport)
-        raise _mapped_transport_error(self._provider.name, exc.error) from None
+        raise _mapped_transport_error(self._provider.name, request, exc.error) from exc.error
 
 
 @attrs.frozen(slots=True)
@@ -448,16 +459,18 @@ class Client(_BaseClient):
         if delay := self._delay(request):
             time.sleep(delay)
         target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
+        tries = transport.Attempts(request)
         try:
-            for attempt in self._retry_context():
-                with attempt:
-                    return self._attempt(request, target, progress)
+            with transport.retrying_request():
+                for attempt in self._retry_context():
+                    with attempt, tries.attempt(attempt.num):
+                        return self._attempt(request, target, progress, tries)
         except (transport.RetryableResponse, transport.RetryableTransport) as exc:
-            return self._retries_spent(exc)
+            return self._retries_spent(request, exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _attempt(self, request: httpx.Request, target: SaveTarget | None,
-                 progress: Progress | None) -> httpx.Response:
+                 progress: Progress | None, tries: transport.Attempts) -> httpx.Response:
         assert self._http is not None
         try:
             response = self._http.send(request, stream=True, auth=self._send_auth)
@@ -472,8 +485,8 @@ class Client(_BaseClient):
             finally:
                 response.close()
         except httpx.TransportError as exc:
-            raise self._network_failure(request, exc) from None
-        return self._judge(request, response)
+            raise self._network_failure(request, exc, tries) from exc
+        return self._judge(request, response, tries)
 
     # --- the public API ------------------------------------------------------------------------
     def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
@@ -597,16 +610,18 @@ class AsyncClient(_BaseClient):
         if delay := self._delay(request):
             await asyncio.sleep(delay)
         target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
+        tries = transport.Attempts(request)
         try:
-            async for attempt in self._retry_context():
-                with attempt:
-                    return await self._attempt(request, target, progress)
+            with transport.retrying_request():
+                async for attempt in self._retry_context():
+                    with attempt, tries.attempt(attempt.num):
+                        return await self._attempt(request, target, progress, tries)
         except (transport.RetryableResponse, transport.RetryableTransport) as exc:
-            return self._retries_spent(exc)
+            return self._retries_spent(request, exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(self, request: httpx.Request, target: SaveTarget | None,
-                       progress: Progress | None) -> httpx.Response:
+                       progress: Progress | None, tries: transport.Attempts) -> httpx.Response:
         assert self._http is not None
         try:
             response = await self._http.send(request, stream=True, auth=self._send_auth)
@@ -622,8 +637,8 @@ class AsyncClient(_BaseClient):
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            raise self._network_failure(request, exc) from None
-        return self._judge(request, response)
+            raise self._network_failure(request, exc, tries) from exc
+        return self._judge(request, response, tries)
 
     async def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
         """Create ``envelope`` and send it to its signers."""

@@ -13,9 +13,12 @@ in a ``repr``.
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,14 @@ from .errors import ConfigError
 DEFAULT_PROVIDER = "local"
 #: Client-level options (not provider settings) that may also come from config.
 CLIENT_OPTIONS = ("timeout", "retries", "ignore_unsupported")
+#: Keys allowed at the top level of the TOML file, besides one table per installed provider.
+TOP_LEVEL_KEYS = ("provider", *CLIENT_OPTIONS)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``candidates``, else ``""``."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def secret(*, default: Any = None) -> Any:
@@ -72,29 +83,67 @@ class ConfigFile:
 
 
 def load_file(cwd: Path | None = None) -> ConfigFile:
-    """Find and read the TOML configuration."""
+    """Find, read and check the TOML configuration (unknown keys are refused)."""
     cwd = cwd or Path.cwd()
     explicit = os.environ.get("SIGNPORT_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"SIGNPORT_CONFIG points at {path}, which is not a file")
+        return _checked(ConfigFile(path, _read_toml(path)))
+    local = cwd / "signport.toml"
+    if local.is_file():
+        return _checked(ConfigFile(local, _read_toml(local)))
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _read_toml(pyproject).get("tool", {})
+        data = tool.get("signport") if isinstance(tool, Mapping) else None
+        if data is not None:
+            if not isinstance(data, Mapping):
+                raise ConfigError(f"[tool.signport] in {pyproject} must be a table")
+            return _checked(ConfigFile(pyproject, data))
+    return ConfigFile(None, {})
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """Parse ``path``; a syntax error names the file and the line (never the text found there)."""
     try:
-        if explicit:
-            path = Path(explicit).expanduser()
-            if not path.is_file():
-                raise ConfigError(f"SIGNPORT_CONFIG points at {path}, which is not a file")
-            return ConfigFile(path, tomllib.loads(path.read_text("utf-8")))
-        local = cwd / "signport.toml"
-        if local.is_file():
-            return ConfigFile(local, tomllib.loads(local.read_text("utf-8")))
-        pyproject = cwd / "pyproject.toml"
-        if pyproject.is_file():
-            data = tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}).get("signport")
-            if data is not None:
-                return ConfigFile(pyproject, data)
+        return tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"cannot read the configuration file: {exc}") from exc
+        message = str(exc)
+        where = _TOML_POSITION.search(message)
+        if where is None:
+            raise ConfigError(f"{path}: invalid TOML: {message}") from None
+        reason = message[:where.start()]
+        raise ConfigError(f"{path}, line {where[1]}, column {where[2]}: invalid TOML: {reason}") from None
     except (OSError, UnicodeDecodeError) as exc:
         text = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise ConfigError(f"cannot read the configuration file: {text}") from None
-    return ConfigFile(None, {})
+        raise ConfigError(f"cannot read the configuration file {path}: {text}") from None
+
+
+def _checked(file: ConfigFile) -> ConfigFile:
+    """Refuse unknown top-level keys: only ``TOP_LEVEL_KEYS`` and one table per installed provider."""
+    from .registry import providers
+
+    installed = providers()
+    for key, value in file.data.items():
+        if isinstance(value, Mapping):
+            if key in installed:
+                continue
+            hint = did_you_mean(key, installed) or (f" (did you mean {key!r} = ...?)" if key in TOP_LEVEL_KEYS else "")
+            raise ConfigError(f"unknown table [{key}] in {file.path}{hint}: no provider of that name is installed; "
+                              f"installed providers: {', '.join(installed) or 'none'}")
+        if key not in TOP_LEVEL_KEYS:
+            hint = did_you_mean(key, [*TOP_LEVEL_KEYS, *installed])
+            raise ConfigError(f"unknown key {key!r} in {file.path}{hint}; known keys: {', '.join(TOP_LEVEL_KEYS)}, "
+                              f"and a table per provider ({', '.join(f'[{p}]' for p in installed)})")
+    provider = file.data.get("provider")
+    if provider is not None and not isinstance(provider, str):
+        raise ConfigError(f"provider in {file.path}: must be a string (a provider name)")
+    return file
 
 
 def provider_name(explicit: str | None, file: ConfigFile) -> str:
@@ -105,6 +154,10 @@ def provider_name(explicit: str | None, file: ConfigFile) -> str:
 _settings_converter = cattrs.Converter()
 
 
+class _BadValue(ValueError):
+    """A settings value of the wrong kind; the message describes the rule, never the value."""
+
+
 def _structure_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
@@ -113,20 +166,63 @@ def _structure_bool(value: Any, _: type) -> bool:
         return True
     if text in {"0", "false", "no", "off", ""}:
         return False
-    raise ValueError(f"not a boolean: {value!r}")
+    raise _BadValue("must be true or false")
 
 
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError(f"expected a string, got {type(value).__name__}")
+        raise _BadValue(f"must be a string, not {type(value).__name__}")
     return str(value)
+
+
+def _structure_float(value: Any, _: type) -> float:
+    number = _number(value)
+    if number is None:
+        raise _BadValue("must be a finite number")
+    return number
+
+
+def _structure_int(value: Any, _: type) -> int:
+    number = _whole(value)
+    if number is None:
+        raise _BadValue("must be a whole number")
+    return number
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float (from a number or its text), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as an int (from an int, an integral float or its text), else ``None``."""
+    number = _number(value)
+    if number is None or not number.is_integer():
+        return None
+    return int(number)
 
 
 _settings_converter.register_structure_hook(bool, _structure_bool)
 _settings_converter.register_structure_hook(str, _structure_str)
+_settings_converter.register_structure_hook(float, _structure_float)
+_settings_converter.register_structure_hook(int, _structure_int)
 _settings_converter.register_structure_hook(Path, lambda v, _: Path(v).expanduser())
 _settings_converter.register_structure_hook_func(
     lambda t: t == frozenset[str], lambda v, _: frozenset(v.split(",") if isinstance(v, str) else v))
+
+
+def unknown_setting(provider: str, name: str, known: Collection[str], where: str = "") -> ConfigError:
+    """The error for a setting nobody declares: a "did you mean", the provider's settings and the client options."""
+    hint = did_you_mean(name, [*known, *CLIENT_OPTIONS])
+    return ConfigError(f"{provider}: unknown setting {name!r}{where}{hint}; "
+                       f"{provider} settings: {', '.join(sorted(known)) or 'none'}; "
+                       f"client options: {', '.join(CLIENT_OPTIONS)}", provider=provider)
 
 
 def resolve_settings(provider: str, settings_class: type[Any], kwargs: Mapping[str, Any],
@@ -135,15 +231,11 @@ def resolve_settings(provider: str, settings_class: type[Any], kwargs: Mapping[s
     file = file if file is not None else load_file()
     environ = environ if environ is not None else os.environ
     fields = {a.name: a for a in attrs.fields(settings_class)}
-    unknown = sorted(set(kwargs) - set(fields))
-    if unknown:
-        raise ConfigError(f"{provider}: unknown setting(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(fields))}", provider=provider)
+    for name in sorted(set(kwargs) - set(fields)):
+        raise unknown_setting(provider, name, fields)
     table = file.table(provider)
-    unknown = sorted(set(table) - set(fields))
-    if unknown:
-        raise ConfigError(f"{provider}: unknown key(s) {', '.join(unknown)} in [{provider}] of {file.path}; "
-                          f"known: {', '.join(sorted(fields))}", provider=provider)
+    for name in sorted(set(table) - set(fields)):
+        raise unknown_setting(provider, name, fields, f" in [{provider}] of {file.path}")
     values: dict[str, Any] = {}
     for name, field in fields.items():
         if name in kwargs and kwargs[name] is not None:
@@ -160,14 +252,25 @@ def resolve_settings(provider: str, settings_class: type[Any], kwargs: Mapping[s
         errors = (cattrs.transform_error(exc, format_exception=_describe)
                   if isinstance(exc, cattrs.BaseValidationError) else [str(exc)])
         # The message names the setting; a secret value never shows, even if a validator quoted it.
-        text = _redact("; ".join(errors), [values[n] for n in secret_names(settings_class) if n in values])
+        text = _redact("; ".join(_path_first(e) for e in errors),
+                       [values[n] for n in secret_names(settings_class) if n in values])
         raise ConfigError(f"{provider}: invalid settings: {text}", provider=provider) from None
+
+
+def _path_first(error: str) -> str:
+    """cattrs' ``"must be ... @ $.busy_timeout"`` as ``"busy_timeout: must be ..."``."""
+    if error.endswith(" @ $"):  # a validator on the whole class; its message names the setting
+        return error[:-4]
+    message, at, path = error.rpartition(" @ $.")
+    if not at:
+        return error
+    return message if message.startswith(f"{path} ") else f"{path}: {message}"
 
 
 def _describe(exc: BaseException, type_: Any) -> str:
     # A validator's own message (``page_size must be between 1 and 1000``) says more than cattrs'
     # "invalid value"; type conversions keep cattrs' wording, which never quotes the value.
-    if type_ is None and isinstance(exc, ValueError) and str(exc):
+    if isinstance(exc, _BadValue) or (type_ is None and isinstance(exc, ValueError) and str(exc)):
         return str(exc)
     return cattrs.v.format_exception(exc, type_)
 
@@ -180,24 +283,55 @@ def _redact(text: str, secrets: Iterable[Any]) -> str:
 
 
 def client_options(file: ConfigFile | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Client-level options (timeout, retries, ignore_unsupported) from environment and TOML."""
+    """Client-level options (timeout, retries, ignore_unsupported) from environment and TOML, checked."""
     file = file if file is not None else load_file()
     environ = environ if environ is not None else os.environ
     out: dict[str, Any] = {}
     for name in CLIENT_OPTIONS:
         var = f"SIGNPORT_{name.upper()}"
         if var in environ:
-            raw: Any = environ[var]
-            out[name] = raw
+            out[name] = _CHECKS[name](environ[var], var)
         elif name in file.data:
-            out[name] = file.data[name]
-    if isinstance(out.get("ignore_unsupported"), str):  # comma-separated, in TOML as in the environment
-        out["ignore_unsupported"] = [s.strip() for s in out["ignore_unsupported"].split(",") if s.strip()]
-    try:
-        if "timeout" in out:
-            out["timeout"] = float(out["timeout"])
-        if "retries" in out:
-            out["retries"] = int(out["retries"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid client option: {exc}") from None
+            out[name] = _CHECKS[name](file.data[name], f"{name} in {file.path}")
     return out
+
+
+def check_timeout(value: Any, where: str = "timeout") -> float:
+    """A request timeout: a finite number of seconds > 0."""
+    number = _number(value)
+    if number is None or number <= 0:
+        raise ConfigError(f"{where}: must be a finite number of seconds > 0")
+    return number
+
+
+def check_retries(value: Any, where: str = "retries") -> int:
+    """How many times a failed request is tried again: a whole number >= 0."""
+    number = _whole(value)
+    if number is None or number < 0:
+        raise ConfigError(f"{where}: must be a whole number >= 0")
+    return number
+
+
+def check_ignore_unsupported(value: Any, where: str = "ignore_unsupported") -> frozenset[str]:
+    """Features to drop instead of refusing: a collection of names (comma-separated text from env or TOML)."""
+    from .capabilities import IGNORABLE
+
+    known = ", ".join(sorted(IGNORABLE))
+    if isinstance(value, str):
+        if where == "ignore_unsupported":  # a keyword: a bare string is a mistake ({"fields"} was meant)
+            raise ConfigError(f"{where}: must be a collection of feature names such as "
+                              f"{{'fields'}}, not a string; known: {known}")
+        value = [s.strip() for s in value.split(",") if s.strip()]
+    if isinstance(value, Mapping) or not isinstance(value, Collection):
+        raise ConfigError(f"{where}: must be a collection of feature names; known: {known}")
+    names = list(value)
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise ConfigError(f"{where}[{i}]: must be a feature name; known: {known}")
+        if name not in IGNORABLE:
+            raise ConfigError(f"{where}[{i}]: unknown feature{did_you_mean(name, IGNORABLE)}; known: {known}")
+    return frozenset(names)
+
+
+_CHECKS: dict[str, Any] = {
+    "timeout": check_timeout, "retries": check_retries, "ignore_unsupported": check_ignore_unsupported}

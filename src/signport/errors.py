@@ -94,7 +94,18 @@ class UnsupportedFeature(SignportError):
 
 
 class TransportError(SignportError):
-    """The network failed: connection refused, timeout, broken stream."""
+    """The network failed: connection refused, timeout, broken stream.
+
+    ``method``, ``host`` and ``path`` name the request (never its query string); the httpx
+    exception is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, host: str | None = None,
+                 path: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.method = method
+        self.host = host
+        self.path = path
 
 
 class PartialFailure(ProviderError):

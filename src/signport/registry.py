@@ -94,8 +94,10 @@ def provider_class(name: str) -> type[Provider]:
     plugin_manager()
     loader = _loaders.get(name)
     if loader is None:
+        from .config import did_you_mean
+
         known = ", ".join(sorted(_loaders)) or "none"
-        raise ConfigError(f"unknown provider {name!r}; known providers: {known}")
+        raise ConfigError(f"unknown provider {name!r}{did_you_mean(name, _loaders)}; installed providers: {known}")
     try:
         if isinstance(loader, str):
             module_name, _, attr = loader.partition(":")

@@ -1,13 +1,21 @@
-"""What both drivers share: the retry policy, safe file names, atomic writes and log redaction."""
+"""What both drivers share: the retry policy, request logging, safe file names and atomic writes.
+
+Logging: ``signport.http`` logs every HTTP request at DEBUG (method, host, path, status, elapsed
+time, attempt; never a query string, a header or a body, so never a secret) and every retry at
+INFO. signport's loggers carry a ``NullHandler``: nothing reaches stderr unless the application
+configures logging.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import re
 import secrets
 import shutil
+import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +28,9 @@ from .errors import ValidationError
 from .multipart import disposition_filename
 
 log = logging.getLogger("signport.http")
+# A library stays silent until the application configures logging: without this, Python's
+# "last resort" handler would print signport's warnings on stderr.
+logging.getLogger("signport").addHandler(logging.NullHandler())
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Statuses worth another try on an idempotent request.
@@ -39,6 +50,82 @@ class RetryPolicy:
     timeout: float = 60.0
     wait_initial: float = 0.5
     wait_max: float = 10.0
+
+
+#: True while a signport driver runs a request under stamina (read by ``_OwnRetriesFilter``).
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("signport_in_request", default=False)
+
+
+class _OwnRetriesFilter(logging.Filter):
+    """Drops stamina's ``stamina.retry_scheduled`` record for a retry signport schedules.
+
+    signport logs its retries on ``signport.http`` instead; stamina's default hook would log them at
+    WARNING on ``stamina``, which Python prints on stderr when the application configured no logging.
+    The retry hooks stamina holds (an application's own, Prometheus, structlog) are left as they are,
+    and records of the application's own retries pass untouched.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_in_request.get() and record.msg == "stamina.retry_scheduled")
+
+
+_stamina_filter = _OwnRetriesFilter()
+logging.getLogger("stamina").addFilter(_stamina_filter)
+
+
+@contextlib.contextmanager
+def retrying_request() -> Iterator[None]:
+    """Mark the current context as running a signport request, for the whole retry loop."""
+    token = _in_request.set(True)
+    try:
+        yield
+    finally:
+        _in_request.reset(token)
+
+
+class Attempts:
+    """Per-request bookkeeping for the drivers: attempt numbers, timing, and the log lines."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+        self.number = 0
+        self.started = 0.0
+        self.cause: str | None = None
+
+    @contextlib.contextmanager
+    def attempt(self, number: int) -> Iterator[None]:
+        """One try: logs the retry (with what went wrong before) and remembers this try's failure."""
+        self.number = number
+        if number > 1:
+            log.info("retrying %s (attempt %d) after %s", describe(self.request), number, self.cause,
+                     extra=self._fields())
+        self.started = time.monotonic()
+        try:
+            yield
+        except RetryableResponse as exc:
+            self.cause = f"HTTP {exc.response.status_code}"
+            raise
+        except RetryableTransport as exc:
+            self.cause = type(exc.error).__name__
+            raise
+
+    def answered(self, response: httpx.Response) -> None:
+        """Log a response at DEBUG."""
+        elapsed = time.monotonic() - self.started
+        log.debug("%s -> %d in %.0f ms (attempt %d)", describe(self.request), response.status_code,
+                  elapsed * 1000, self.number,
+                  extra={**self._fields(), "http_status": response.status_code, "elapsed": elapsed})
+
+    def failed(self, error: httpx.TransportError) -> None:
+        """Log a network failure at DEBUG."""
+        elapsed = time.monotonic() - self.started
+        log.debug("%s -> %s after %.0f ms (attempt %d)", describe(self.request), type(error).__name__,
+                  elapsed * 1000, self.number, extra={**self._fields(), "elapsed": elapsed})
+
+    def _fields(self) -> dict[str, object]:
+        url = self.request.url
+        return {"http_method": self.request.method, "http_host": url.host, "http_path": url.path,
+                "attempt": self.number}
 
 
 class RetryableResponse(Exception):
@@ -206,5 +293,7 @@ def atomic_copy(src: Path, folder: Path, filename: str) -> Path:
 
 
 def describe(request: httpx.Request) -> str:
-    """``METHOD /path`` for logs: no query string, no headers, so no secrets."""
-    return f"{request.method} {request.url.path}"
+    """``METHOD host/path`` for logs and errors: no query string, no headers, so no secrets."""
+    url = request.url
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{request.method} {url.host}{port}{url.path}"

@@ -314,7 +314,8 @@ def test_sign_on_a_provider_without_simulated_signers(plain_provider: None) -> N
 def test_no_secret_in_any_output(plain_provider: None) -> None:
     for args in (["-p", "plain", "status", "e1"], ["-p", "plain", "status", "e1", "--json"],
                  ["-p", "plain", "status", "missing"], ["-p", "plain", "list"], ["providers", "--json"],
-                 ["-p", "plain", "demo"], ["auth", "plain"]):
+                 ["-p", "plain", "demo"], ["auth", "plain"], ["--debug", "-p", "plain", "status", "e1"],
+                 ["-v", "-p", "plain", "status", "missing"], ["--debug", "-p", "plain", "download", "e1"]):
         result = run(*args, input="the-code\n")
         assert SECRET not in result.output, args
     data = as_json("-p", "plain", "status", "e1")
@@ -351,7 +352,15 @@ def test_download_streams_with_a_progress_bar(plain_provider: None, tmp_path: Pa
         one_line_error(run("-p", "plain", "download", "e2", "-o", str(tmp_path / "out")), "HTTP 404")
         one_line_error(run("-p", "plain", "download", "e1", "-o", "x", "--kind", "audit"),
                        "cannot download audit")
+        debug = ok("--debug", "-p", "plain", "download", "e1", "-o", str(tmp_path / "debug"))
+        quiet = ok("-v", "-p", "plain", "download", "e1", "-o", str(tmp_path / "verbose"))
     assert result.stdout == f"{tmp_path / 'out' / 'lease.pdf'}\n"
+    assert "signport.http" not in result.stderr
+    host = url.removeprefix("http://")
+    assert f"DEBUG signport.http: GET {host}/e1.pdf -> 200 in " in debug.stderr
+    assert SECRET not in debug.stderr
+    assert debug.stdout == f"{tmp_path / 'debug' / 'lease.pdf'}\n"
+    assert "signport" not in quiet.stderr  # nothing was retried: -v has nothing to say
     assert (tmp_path / "out" / "lease.pdf").read_bytes() == body
     assert len(updates) > 1
     assert updates[-1] == (len(body), len(body))
