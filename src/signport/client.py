@@ -34,7 +34,7 @@ from .config import (
     provider_name,
     resolve_settings,
 )
-from .errors import SignportError, TransportError, ValidationError, WaitTimeout
+from .errors import ProviderError, SignportError, TransportError, ValidationError, WaitTimeout
 from .model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from .provider import EXT_DELAY, EXT_SAVE_TO, EXT_SAVED, Flow, Page, Provider, SaveTarget
 from .registry import provider_class
@@ -262,10 +262,20 @@ class _WaitSchedule:
         return sleep
 
 
-def _mapped_transport_error(provider: str, request: httpx.Request, error: httpx.TransportError) -> TransportError:
-    url = request.url
-    return TransportError(f"network failure: {type(error).__name__} on {transport.describe(request)}",
-                          provider=provider, method=request.method, host=url.host, path=url.path)
+def _mapped_transport_error(provider: str, request: httpx.Request, error: httpx.HTTPError,
+                            status: int | None = None) -> SignportError:
+    """Any httpx failure as a ``SignportError``: a network failure, or an answer that could not be read."""
+    name = type(error).__name__
+    if isinstance(error, httpx.TransportError):
+        url = request.url
+        return TransportError(f"network failure: {name} on {transport.describe(request)}",
+                              provider=provider, method=request.method, host=url.host, path=url.path,
+                              sent=not isinstance(error, transport.NEVER_SENT))
+    if isinstance(error, httpx.DecodingError):
+        # The server answered (and may have acted), but the body does not decode (e.g. bad gzip).
+        return ProviderError(f"the vendor's answer could not be decoded ({name}) on {transport.describe(request)}",
+                             provider=provider, status=status)
+    return ProviderError(f"HTTP failure: {name} on {transport.describe(request)}", provider=provider, status=status)
 
 
 class _BaseClient:
@@ -340,6 +350,12 @@ class _BaseClient:
         except SignportError as exc:
             _tag(exc, self._provider.name)
             raise
+        except Exception as exc:
+            if outcome is None:
+                raise
+            # A vendor answer of a shape no parser foresaw: still a typed error, never a crash.
+            raise ProviderError(f"{self._provider.name}: unexpected answer from the vendor "
+                                f"({type(exc).__name__})", provider=self._provider.name) from exc
 
     def _judge(self, request: httpx.Request, response: httpx.Response, tries: transport.Attempts) -> httpx.Response:
         """Log a response; raise a retry marker when it deserves another try."""
@@ -349,20 +365,20 @@ class _BaseClient:
             raise transport.RetryableResponse(response, None if decision is True else float(decision))
         return response
 
-    def _network_failure(self, request: httpx.Request, error: httpx.TransportError,
-                         tries: transport.Attempts) -> Exception:
-        """A retry marker if the request may go again, else the ``TransportError`` to raise."""
+    def _network_failure(self, request: httpx.Request, error: httpx.HTTPError,
+                         tries: transport.Attempts, status: int | None = None) -> Exception:
+        """A retry marker if the request may go again, else the ``SignportError`` to raise."""
         tries.failed(error)
         if transport.transport_retryable(request, error):
-            return transport.RetryableTransport(error)
-        return _mapped_transport_error(self._provider.name, request, error)
+            return transport.RetryableTransport(error, status)
+        return _mapped_transport_error(self._provider.name, request, error, status)
 
     def _retries_spent(self, request: httpx.Request, exc: Exception) -> httpx.Response:
         """After the last attempt: hand the response back to the flow, or raise the network failure."""
         if isinstance(exc, transport.RetryableResponse):
             return exc.response
         assert isinstance(exc, transport.RetryableTransport)
-        raise _mapped_transport_error(self._provider.name, request, exc.error) from exc.error
+        raise _mapped_transport_error(self._provider.name, request, exc.error, exc.status) from exc.error
 
 
 @attrs.frozen(slots=True)
@@ -472,8 +488,10 @@ class Client(_BaseClient):
     def _attempt(self, request: httpx.Request, target: SaveTarget | None,
                  progress: Progress | None, tries: transport.Attempts) -> httpx.Response:
         assert self._http is not None
+        status: int | None = None
         try:
             response = self._http.send(request, stream=True, auth=self._send_auth)
+            status = response.status_code
             try:
                 if target is not None and response.is_success:
                     sink = _Sink(response, target, progress)
@@ -484,8 +502,8 @@ class Client(_BaseClient):
                     response.read()
             finally:
                 response.close()
-        except httpx.TransportError as exc:
-            raise self._network_failure(request, exc, tries) from exc
+        except httpx.HTTPError as exc:
+            raise self._network_failure(request, exc, tries, status) from exc
         return self._judge(request, response, tries)
 
     # --- the public API ------------------------------------------------------------------------
@@ -623,8 +641,10 @@ class AsyncClient(_BaseClient):
     async def _attempt(self, request: httpx.Request, target: SaveTarget | None,
                        progress: Progress | None, tries: transport.Attempts) -> httpx.Response:
         assert self._http is not None
+        status: int | None = None
         try:
             response = await self._http.send(request, stream=True, auth=self._send_auth)
+            status = response.status_code
             try:
                 if target is not None and response.is_success:
                     sink = _Sink(response, target, progress)
@@ -636,8 +656,8 @@ class AsyncClient(_BaseClient):
                     await response.aread()
             finally:
                 await response.aclose()
-        except httpx.TransportError as exc:
-            raise self._network_failure(request, exc, tries) from exc
+        except httpx.HTTPError as exc:
+            raise self._network_failure(request, exc, tries, status) from exc
         return self._judge(request, response, tries)
 
     async def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:

@@ -97,27 +97,31 @@ class TransportError(SignportError):
     """The network failed: connection refused, timeout, broken stream.
 
     ``method``, ``host`` and ``path`` name the request (never its query string); the httpx
-    exception is the ``__cause__``.
+    exception is the ``__cause__``. ``sent`` is False when the request provably never reached the
+    server (a refused connection), True when it left and the answer was lost (the server may have
+    acted on it).
     """
 
     def __init__(self, message: str, *, method: str | None = None, host: str | None = None,
-                 path: str | None = None, **kwargs: Any) -> None:
+                 path: str | None = None, sent: bool = True, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.method = method
         self.host = host
         self.path = path
+        self.sent = sent
 
 
 class PartialFailure(ProviderError):
     """A multi-step remote flow failed halfway.
 
     ``envelope_id`` and ``remote_ids`` name what was created remotely; ``cleaned_up``
-    says whether it was removed again. ``cause`` is the underlying error.
+    says whether it was removed again; ``applied`` lists the changes that did take effect
+    (an update that failed halfway). ``cause`` is the underlying error.
     """
 
     def __init__(self, message: str, *, envelope_id: str | None = None,
                  remote_ids: Sequence[str] = (), cleaned_up: bool = False,
-                 cause: SignportError | None = None, **kwargs: Any) -> None:
+                 cause: SignportError | None = None, applied: Sequence[str] = (), **kwargs: Any) -> None:
         if cause is not None:
             kwargs.setdefault("provider", cause.provider)
             kwargs.setdefault("status", cause.status)
@@ -127,6 +131,26 @@ class PartialFailure(ProviderError):
         self.envelope_id = envelope_id
         self.remote_ids = list(remote_ids)
         self.cleaned_up = cleaned_up
+        self.cause = cause
+        self.applied = list(applied)
+
+
+class OutcomeUnknown(ProviderError):
+    """A request left, its answer was lost, and looking afterwards could not tell whether it took effect.
+
+    Rare (it takes a second failure while checking). ``marker`` is the correlation marker signport
+    put on what it was creating (search the vendor for it before retrying); ``envelope_id`` is set
+    when the change concerned an existing envelope.
+    """
+
+    def __init__(self, message: str, *, marker: str | None = None, envelope_id: str | None = None,
+                 cause: SignportError | None = None, **kwargs: Any) -> None:
+        if cause is not None:
+            kwargs.setdefault("provider", cause.provider)
+            kwargs.setdefault("status", cause.status)
+        super().__init__(message, **kwargs)
+        self.marker = marker
+        self.envelope_id = envelope_id
         self.cause = cause
 
 

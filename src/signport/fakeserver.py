@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -54,16 +55,39 @@ Send = Callable[[Message], Awaitable[None]]
 class Faults:
     """ASGI middleware that makes any fake misbehave on cue, for reliability tests.
 
-    ``POST /_faults`` with ``{"method": "GET", "path": "regex", "status": 503, "times": 2,
-    "retry_after": "0", "body": {...}}`` answers the next matching requests with that status;
-    ``{"truncate": 100}`` instead cuts the real response body after 100 bytes (the connection
-    closes early). ``DELETE /_faults`` clears; ``GET /_faults`` lists what is left.
+    ``POST /_faults`` with a JSON rule arms a fault; ``DELETE /_faults`` clears rules and logs;
+    ``GET /_faults`` lists the rules left, the requests faulted (``hits``) and every request seen
+    (``seen``, control paths excluded). A rule picks its requests with
+
+    * ``method`` and ``path`` (a regex searched in the path), ``times`` (default 1), or
+    * ``at``: the request at that 0-based position among those seen after the rule was armed;
+      with ``persist`` the same method and path then keep failing (every retry of that step).
+
+    What happens is ``kind`` (default ``status``); with ``after`` the app handles the request first
+    (the vendor committed) and only its answer is broken:
+
+    * ``status``: answer ``status`` (default 503) with ``body`` (JSON) and ``retry_after``;
+    * ``reset``: start an answer, then drop the connection (the client sees a broken response);
+    * ``timeout``: hold the answer for ``delay`` seconds (default 2), then drop the connection;
+    * ``truncate``: the real answer cut after ``truncate`` bytes (``{"truncate": 100}`` alone works too);
+    * ``html``, ``invalid_json``, ``empty``, ``wrong_shape``, ``gzip``: the app's status with that body
+      instead of its own (``gzip`` claims ``Content-Encoding: gzip`` for bytes that do not decode).
     """
+
+    BODIES: dict[str, tuple[bytes, bytes | None, bytes]] = {
+        "html": (b"<html><body><h1>502 Bad Gateway</h1></body></html>", None, b"text/html"),
+        "invalid_json": (b'{"packageId": "a', None, b"application/json"),
+        "empty": (b"", None, b"application/json"),
+        "wrong_shape": (b'[{"unexpected": null}]', None, b"application/json"),
+        "gzip": (b"this is not gzip at all", b"gzip", b"application/json"),
+    }
+    KINDS = frozenset({"status", "reset", "timeout", "truncate", *BODIES})
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.faults: list[dict[str, Any]] = []
         self.hits: list[str] = []
+        self.seen: list[str] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,26 +97,71 @@ class Faults:
         if path == "/_faults":
             await self._control(method, receive, send)
             return
+        if path.startswith("/_control"):
+            await self.app(scope, receive, send)
+            return
+        self.seen.append(f"{method} {path}")
         fault = self._take(method, path)
         if fault is None:
             await self.app(scope, receive, send)
-        elif "truncate" in fault:
-            await self.app(scope, receive, _truncating(send, int(fault["truncate"])))
+            return
+        kind = "truncate" if "truncate" in fault and "kind" not in fault else str(fault.get("kind", "status"))
+        if kind == "truncate":
+            await self.app(scope, receive, _truncating(send, int(fault.get("truncate", 100))))
+            return
+        status, headers = 200, [(b"content-type", b"application/json")]
+        if fault.get("after"):
+            status, headers, _ = await _run(self.app, scope, receive)
+        if kind == "reset":
+            await _drop(send)
+        elif kind == "timeout":
+            await asyncio.sleep(float(fault.get("delay", 2.0)))
+            await _drop(send)
+        elif kind in self.BODIES:
+            body, encoding, ctype = self.BODIES[kind]
+            kept = [(k, v) for k, v in headers if k.lower() not in
+                    (b"content-type", b"content-length", b"content-encoding", b"content-disposition")]
+            kept.append((b"content-type", ctype))
+            if encoding:
+                kept.append((b"content-encoding", encoding))
+            await _respond(send, status, body, kept)
         else:
-            headers = [(b"content-type", b"application/json")]
+            extra = [(b"content-type", b"application/json")]
             if fault.get("retry_after") is not None:
-                headers.append((b"retry-after", str(fault["retry_after"]).encode()))
-            await _respond(send, int(fault.get("status", 503)), json.dumps(fault.get("body", {})).encode(), headers)
+                extra.append((b"retry-after", str(fault["retry_after"]).encode()))
+            await _respond(send, int(fault.get("status", 503)), json.dumps(fault.get("body", {})).encode(), extra)
 
     def _take(self, method: str, path: str) -> dict[str, Any] | None:
-        for fault in self.faults:
-            if fault.get("method", method).upper() == method and re.search(fault.get("path", ""), path):
+        taken: dict[str, Any] | None = None
+        for fault in list(self.faults):
+            if "at" in fault:
+                position = fault.setdefault("_position", 0)
+                fault["_position"] = position + 1
+                sticky = fault.get("_sticky")
+                if taken is not None:
+                    continue
+                if sticky is not None:
+                    if sticky == [method, path]:
+                        taken = fault
+                    continue
+                if position == int(fault["at"]) and self._matches(fault, method, path):
+                    taken = fault
+                    if fault.get("persist"):
+                        fault["_sticky"] = [method, path]
+                    else:
+                        self.faults.remove(fault)
+            elif taken is None and self._matches(fault, method, path):
                 fault["times"] = int(fault.get("times", 1)) - 1
                 if fault["times"] <= 0:
                     self.faults.remove(fault)
-                self.hits.append(f"{method} {path}")
-                return fault
-        return None
+                taken = fault
+        if taken is not None:
+            self.hits.append(f"{method} {path}")
+        return taken
+
+    @staticmethod
+    def _matches(fault: dict[str, Any], method: str, path: str) -> bool:
+        return str(fault.get("method") or method).upper() == method and bool(re.search(fault.get("path", ""), path))
 
     async def _control(self, method: str, receive: Receive, send: Send) -> None:
         body = b""
@@ -101,13 +170,42 @@ class Faults:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        status = 200
         if method == "POST":
-            self.faults.append(json.loads(body or b"{}"))
+            rule = json.loads(body or b"{}")
+            if not isinstance(rule, dict) or rule.get("kind", "status") not in self.KINDS:
+                status = 400
+            else:
+                self.faults.append(rule)
         elif method == "DELETE":
             self.faults.clear()
             self.hits.clear()
-        await _respond(send, 200, json.dumps({"faults": self.faults, "hits": self.hits}).encode(),
+            self.seen.clear()
+        await _respond(send, status, json.dumps({"faults": self.faults, "hits": self.hits, "seen": self.seen}).encode(),
                        [(b"content-type", b"application/json")])
+
+
+async def _run(app: Any, scope: Scope, receive: Receive) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Let ``app`` handle the request to the end (it commits); returns its status, headers and body."""
+    status, headers, body = 500, [], bytearray()
+
+    async def capture(message: Message) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status, headers = int(message["status"]), list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    return status, headers, bytes(body)
+
+
+async def _drop(send: Send) -> None:
+    """Start an answer, then break the connection: the client cannot read what the server did."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+    await send({"type": "http.response.body", "body": b"{", "more_body": True})
+    raise ConnectionAbortedError("fault injected: connection dropped")
 
 
 async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

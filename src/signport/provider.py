@@ -15,7 +15,9 @@ Requests may carry instructions for the driver in ``request.extensions``:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator, Mapping
+import re
+import secrets
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn, TypeVar
 
@@ -23,7 +25,14 @@ import attrs
 import httpx
 
 from .capabilities import Capabilities
-from .errors import PartialFailure, ProviderError, SignportError, UnsupportedFeature
+from .errors import (
+    OutcomeUnknown,
+    PartialFailure,
+    ProviderError,
+    SignportError,
+    TransportError,
+    UnsupportedFeature,
+)
 from .model import DraftUpdate, Envelope, Event, SignerUpdate
 from .states import DocumentKind, State
 
@@ -78,18 +87,135 @@ def no_io(value: T) -> Flow[T]:
     yield  # pragma: no cover
 
 
-def read_back(read: Flow[Envelope], envelope_id: str, *, provider: str, done: str) -> Flow[Envelope]:
-    """Run ``read`` (a get of what a flow just made); if it fails, the error still names the envelope.
+def read_back(read: Flow[Envelope], envelope_id: str, *, provider: str, done: str,
+              applied: Sequence[str] = ()) -> Flow[Envelope]:
+    """Run ``read`` (a get of what a flow just made or changed); if it fails, the error still names the envelope.
 
     Raises ``PartialFailure`` with ``envelope_id`` and ``cleaned_up=False``: the envelope exists
-    remotely (``done`` says how far it got, e.g. "sent") even though it could not be read.
+    remotely (``done`` says how far it got, e.g. "sent") even though it could not be read;
+    ``applied`` lists the changes that took effect (for an update).
     """
     try:
         return (yield from read)
-    except SignportError as exc:
-        raise PartialFailure(f"{provider}: {envelope_id} was {done}, but reading it back failed: {exc.message}",
+    except Exception as exc:
+        cause = as_error(exc, provider)
+        raise PartialFailure(f"{provider}: {envelope_id} was {done}, but reading it back failed: {cause.message}",
                              envelope_id=envelope_id, remote_ids=[envelope_id], cleaned_up=False,
-                             cause=exc, provider=provider) from exc
+                             cause=cause, applied=applied or [done], provider=provider) from exc
+
+
+def as_error(exc: BaseException, provider: str) -> SignportError:
+    """``exc`` as a ``SignportError``: itself, or a ``ProviderError`` for an answer no parser foresaw."""
+    if isinstance(exc, SignportError):
+        return exc
+    return ProviderError(f"{provider}: unexpected answer from the vendor ({type(exc).__name__})", provider=provider)
+
+
+# --- ambiguous outcomes ------------------------------------------------------------------------------
+#
+# A request whose answer is lost (the connection broke after it left, a 5xx, a 2xx whose body does
+# not read) may or may not have taken effect. Flows never guess: a create tags what it makes with a
+# correlation marker and looks it up (``recover``); a change re-reads the envelope (``settle``).
+
+MARKER_PREFIX = "signport-"
+_MARKER = re.compile(r"signport-[0-9a-f]{24}")
+
+
+def new_marker() -> str:
+    """A fresh correlation marker: ``signport-`` and 24 hex digits (96 random bits)."""
+    return MARKER_PREFIX + secrets.token_hex(12)
+
+
+def tag_marker(value: str | None, marker: str) -> str:
+    """``value`` with ``marker`` attached (``"lease-7 signport-…"``), or the marker alone."""
+    return f"{value} {marker}" if value else marker
+
+
+def split_marker(value: str | None) -> tuple[str | None, str | None]:
+    """Undo ``tag_marker``: ``(value, marker)``; a value without a marker comes back whole."""
+    if not value:
+        return value, None
+    head, _, tail = value.rpartition(" ")
+    if _MARKER.fullmatch(tail):
+        return head or None, tail
+    if _MARKER.fullmatch(value):
+        return None, value
+    return value, None
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """True when a failed request may still have taken effect on the vendor's side.
+
+    Unknown: the answer was lost after the request left (``TransportError`` with ``sent``), a 5xx or 408,
+    a 2xx whose body could not be read or had the wrong shape. Known not to have happened: a refused
+    connection, a 4xx refusal (429 included), anything raised before a request left.
+    """
+    if isinstance(exc, TransportError):
+        return exc.sent
+    if isinstance(exc, PartialFailure | OutcomeUnknown):
+        return False
+    if not isinstance(exc, SignportError):
+        return True  # an answer of a shape no parser foresaw
+    status = exc.status
+    if status is None:
+        return isinstance(exc, ProviderError)
+    return 200 <= status < 300 or status >= 500 or status == 408
+
+
+def recover(attempt: Flow[T], find: Callable[[float], Flow[T | None]], *, provider: str, what: str,
+            marker: str, looks: int = 3, wait: float = 1.0) -> Flow[T]:
+    """Run ``attempt`` (a create tagged with ``marker``); when its outcome is unknown, look it up.
+
+    ``find(delay)`` searches the vendor for what carries ``marker`` (its first request waits ``delay``
+    seconds) and returns it, or ``None``. Found: the create happened, its result is returned and the
+    flow goes on with it. Not found after ``looks`` looks (``wait`` apart, for vendors whose search
+    lags): nothing was created, the original error is raised and a retry is safe. The look-up itself
+    failing raises ``OutcomeUnknown`` naming the marker: never "created, id unknown" in silence.
+    """
+    try:
+        return (yield from attempt)
+    except Exception as exc:
+        if not outcome_unknown(exc):
+            raise
+        error = as_error(exc, provider)
+    for i in range(max(1, looks)):
+        try:
+            found = yield from find(wait if i else 0.0)
+        except Exception as lookup:
+            raise OutcomeUnknown(
+                f"{provider}: {what} may or may not have happened ({error.message}), and looking for it "
+                f"failed too ({as_error(lookup, provider).message}); search for {marker} before retrying",
+                marker=marker, cause=error, provider=provider) from lookup
+        if found is not None:
+            return found
+    raise error
+
+
+def settle(change: Flow[Any], took_effect: Callable[[], Flow[bool]], *, provider: str, what: str,
+           envelope_id: str) -> Flow[bool]:
+    """Run ``change`` (one request that changes an envelope); when its outcome is unknown, re-read.
+
+    Returns ``False`` when the change answered normally, ``True`` when it failed ambiguously but
+    ``took_effect()`` shows it happened (the caller then reports success). Not applied: the
+    original error. The re-read failing too: ``OutcomeUnknown``.
+    """
+    try:
+        yield from change
+        return False
+    except Exception as exc:
+        if not outcome_unknown(exc):
+            raise
+        error = as_error(exc, provider)
+    try:
+        done = yield from took_effect()
+    except Exception as check:
+        raise OutcomeUnknown(
+            f"{provider}: {what} of {envelope_id} may or may not have happened ({error.message}), and "
+            f"re-reading it failed too ({as_error(check, provider).message}); read it before retrying",
+            envelope_id=envelope_id, cause=error, provider=provider) from check
+    if done:
+        return True
+    raise error
 
 
 def run_pure(flow: Flow[T]) -> T:

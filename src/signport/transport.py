@@ -116,7 +116,7 @@ class Attempts:
                   elapsed * 1000, self.number,
                   extra={**self._fields(), "http_status": response.status_code, "elapsed": elapsed})
 
-    def failed(self, error: httpx.TransportError) -> None:
+    def failed(self, error: httpx.HTTPError) -> None:
         """Log a network failure at DEBUG."""
         elapsed = time.monotonic() - self.started
         log.debug("%s -> %s after %.0f ms (attempt %d)", describe(self.request), type(error).__name__,
@@ -138,11 +138,12 @@ class RetryableResponse(Exception):
 
 
 class RetryableTransport(Exception):
-    """Raised inside a retry attempt for a network failure worth another try."""
+    """Raised inside a retry attempt for a network failure (or an undecodable answer) worth another try."""
 
-    def __init__(self, error: httpx.TransportError) -> None:
+    def __init__(self, error: httpx.HTTPError, status: int | None = None) -> None:
         super().__init__(type(error).__name__)
         self.error = error
+        self.status = status
 
 
 def is_idempotent(request: httpx.Request) -> bool:
@@ -162,9 +163,18 @@ def retry_decision(request: httpx.Request, response: httpx.Response) -> float | 
     return False
 
 
-def transport_retryable(request: httpx.Request, error: httpx.TransportError) -> bool:
-    """A network failure may be retried if the request is idempotent or never left."""
-    return is_idempotent(request) or isinstance(error, NEVER_SENT)
+#: httpx failures worth another try on an idempotent request: the network, or a body that did not decode.
+RETRYABLE_ERRORS = (httpx.TransportError, httpx.DecodingError)
+
+
+def transport_retryable(request: httpx.Request, error: httpx.HTTPError) -> bool:
+    """A network failure may be retried if the request is idempotent or never left.
+
+    Errors that are not about the network (too many redirects, an unsupported URL) are never retried.
+    """
+    if isinstance(error, NEVER_SENT):
+        return True
+    return isinstance(error, RETRYABLE_ERRORS) and is_idempotent(request)
 
 
 def backoff_hook(cap: float) -> object:

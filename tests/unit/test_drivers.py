@@ -363,3 +363,79 @@ def test_every_error_carries_the_provider() -> None:
         with pytest.raises(signport.ValidationError) as info:
             client.wait("e1", poll=0)
         assert info.value.provider == "toy"
+
+
+# --- every httpx failure is a SignportError -------------------------------------------------------------------
+def _gzip_lie(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, stream=httpx.ByteStream(b"not gzip"), headers={"content-encoding": "gzip"})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(("failure", "expected", "retried"), [
+    (httpx.DecodingError("bad gzip"), signport.ProviderError, True),
+    (httpx.RemoteProtocolError("peer closed"), signport.TransportError, True),
+    (httpx.TooManyRedirects("loop"), signport.ProviderError, False),
+    (httpx.ReadTimeout("slow"), signport.TransportError, True),
+    (httpx.UnsupportedProtocol("ftp"), signport.TransportError, True),
+])
+async def test_every_httpx_error_is_mapped(mode: str, failure: httpx.HTTPError, expected: type[Exception],
+                                           retried: bool) -> None:
+    count = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal count
+        count += 1
+        raise failure
+
+    if mode == "sync":
+        with sync_client(handler) as client, pytest.raises(expected) as info:
+            client.get("e1")
+    else:
+        async with async_client(handler) as aclient:
+            with pytest.raises(expected) as info:
+                await aclient.get("e1")
+    assert info.value.provider == "toy"
+    assert count == (3 if retried else 1)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_an_undecodable_body_is_a_provider_error_with_its_status(mode: str) -> None:
+    if mode == "sync":
+        with sync_client(_gzip_lie) as client, pytest.raises(signport.ProviderError) as info:
+            client.get("e1")
+    else:
+        async with async_client(_gzip_lie) as aclient:
+            with pytest.raises(signport.ProviderError) as info:
+                await aclient.get("e1")
+    assert info.value.status == 200
+    assert "could not be decoded" in info.value.message
+
+
+def test_a_post_whose_answer_is_lost_is_not_replayed_and_says_it_was_sent() -> None:
+    count = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal count
+        count += 1
+        raise httpx.ReadError("reset")
+
+    with sync_client(handler) as client, pytest.raises(signport.TransportError) as info:
+        client.send(envelope(client.capabilities))
+    assert count == 1
+    assert info.value.sent is True
+
+
+def test_a_refused_connection_says_nothing_was_sent() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    with sync_client(handler) as client, pytest.raises(signport.TransportError) as info:
+        client.get("e1")
+    assert info.value.sent is False
+
+
+def test_a_wrong_shape_answer_is_a_provider_error_not_a_crash() -> None:
+    # ToyProvider.parse_envelope indexes the payload: a list there would raise TypeError.
+    with sync_client(lambda r: httpx.Response(200, json=[1, 2])) as client, \
+            pytest.raises(signport.ProviderError, match="unexpected answer"):
+        client.get("e1")
