@@ -6,7 +6,6 @@ the vendor reference compiled in the project's shared notes (``vendor-api/easyin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,23 +24,18 @@ from signport.errors import (
 from signport.model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.multipart import FilePart, multipart_request
 from signport.provider import Flow, Page, Provider, delayed, json_body, read_back, save_to, saved_path
+from signport.rules import InputRules
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import DownloadNames, pdf_filename
-from signport.validation import Problems
 
 from . import auth as _auth
 from . import payloads
 from . import states as vendor
 from .errors import is_processing, map_error
 from .routes import Routes
+from .rules import EasyInkRules, required_reason
 from .settings import PROVIDER, EasyInkSettings
 
-PHONE = re.compile(r"^\d{10}$")          # §5.2: exactly ten digits, no "+", no separators
-EMAIL_MAX = 256                          # §5.2
-NAME_MAX = 100                           # §6.3 #11
-SUBJECT_MAX = 500                        # §6.1 #1
-REASON_MAX = 1000                        # §6.7 #26 / #28
-MIN_SIZE = 0.1                           # §5.5: sizeX/sizeY >= 0.1
 LIVE = frozenset({State.SENT, State.IN_PROGRESS})
 
 
@@ -60,6 +54,7 @@ class EasyInkProvider(Provider):
 
     name: ClassVar[str] = PROVIDER
     settings_class: ClassVar[type[Any]] = EasyInkSettings
+    rules: ClassVar[InputRules] = EasyInkRules()
     capabilities: ClassVar[Capabilities] = Capabilities(
         sequential_order=True,                      # §6.4 #15
         parallel_order=True,                        # §6.4 #16
@@ -111,66 +106,6 @@ class EasyInkProvider(Provider):
               transport: httpx.BaseTransport | None = None) -> None:
         """``signport auth easyink``: authorization code + PKCE, token stored with mode 0600."""
         _auth.login(settings, ask, say, transport)
-
-    # --- validation (before any request) ----------------------------------------------------------
-    def validate(self, envelope: Envelope) -> None:
-        """EasyInk's own input rules on top of the neutral ones (§5.2, §5.5, §6.1, §6.4)."""
-        p = Problems()
-        if len(envelope.subject) > SUBJECT_MAX:
-            p.add("subject", f"EasyInk allows at most {SUBJECT_MAX} characters")
-        for i, signer in enumerate(envelope.signers):
-            self._check_signer(p, f"signers[{i}]", signer)
-        orders = [s.order for s in envelope.signers if s.order is not None]
-        if envelope.order is SigningOrder.SEQUENTIAL and orders and (
-                len(orders) != len(envelope.signers) or len(set(orders)) != len(orders)):
-            # §6.4 #15: the one-by-one order must list every participant exactly once.
-            p.add("signers", "a sequential order must give every signer a distinct order (or none at all)")
-        for i, field in enumerate(envelope.fields):
-            if field.placement.width < MIN_SIZE:
-                p.add(f"fields[{i}].placement.width", f"EasyInk needs at least {MIN_SIZE} points")
-            if field.placement.height < MIN_SIZE:
-                p.add(f"fields[{i}].placement.height", f"EasyInk needs at least {MIN_SIZE} points")
-        p.raise_if_any()
-
-    def validate_signer_update(self, update: SignerUpdate) -> None:
-        """Contact rules of §6.7 #25."""
-        p = Problems()
-        self._check_contact(p, "", update.email, update.phone)
-        if update.delivery is not None and Delivery.SMS in update.delivery and not update.phone:
-            # The session view does not show phones, so the number must come with the change.
-            p.add("phone", "is required with SMS delivery (EasyInk replaces the contact details whole)")
-        p.raise_if_any()
-
-    def _check_signer(self, p: Problems, path: str, signer: Signer) -> None:
-        for attr in ("first_name", "last_name"):
-            value = getattr(signer, attr)
-            if not 1 <= len(value) <= NAME_MAX:
-                p.add(f"{path}.{attr}", f"EasyInk needs 1 to {NAME_MAX} characters")
-        self._check_contact(p, f"{path}.", signer.email, signer.phone)
-        if Delivery.EMAIL in signer.delivery and not signer.email:
-            p.add(f"{path}.email", "is required for email delivery")
-        if Delivery.SMS in signer.delivery and not signer.phone:
-            p.add(f"{path}.phone", "is required for SMS delivery")
-        try:
-            payloads.vendor_language(signer.language, f"{path}.language")
-        except ValidationError as exc:
-            p.add(exc.path or f"{path}.language", exc.reason)
-
-    @staticmethod
-    def _check_contact(p: Problems, path: str, email: str | None, phone: str | None) -> None:
-        if phone is not None and not PHONE.match(phone):
-            p.add(f"{path}phone", "EasyInk needs exactly 10 digits (no '+', country code or separators)")
-        if email is not None and len(email) > EMAIL_MAX:
-            p.add(f"{path}email", f"EasyInk allows at most {EMAIL_MAX} characters")
-
-    @staticmethod
-    def _reason(reason: str | None, path: str = "reason") -> str:
-        """§6.7 #26/#28: a reason of 1-1000 characters is mandatory."""
-        if reason is None or not reason.strip():
-            raise ValidationError("EasyInk requires a reason (shown to every participant)", path=path)
-        if len(reason) > REASON_MAX:
-            raise ValidationError(f"EasyInk allows at most {REASON_MAX} characters", path=path)
-        return reason
 
     # --- pure parsing ---------------------------------------------------------------------------
     def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:
@@ -373,12 +308,7 @@ class EasyInkProvider(Provider):
 
         In one-by-one mode the order is sent again afterwards (§6.4 #15, S5).
         """
-        p = Problems()
-        for i, signer in enumerate(update.add_signers):
-            self._check_signer(p, f"add_signers[{i}]", signer)
-        if update.subject is not None and len(update.subject) > SUBJECT_MAX:
-            p.add("subject", f"EasyInk allows at most {SUBJECT_MAX} characters")
-        p.raise_if_any()
+        self.rules.draft_update(update)
         draft = yield from self._draft(envelope_id)
         # The vendor has no atomic update: each change is its own call. If one fails, the error lists
         # what was already applied (and the ids it created) instead of leaving the caller guessing.
@@ -443,7 +373,7 @@ class EasyInkProvider(Provider):
 
     def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
         """§6.7 #26: reason required (1-1000), checked before any request."""
-        body = {"reason": self._reason(reason)}
+        body = {"reason": required_reason(reason)}
         self.check((yield self.routes.request("void", id=envelope_id, json=body)))
         return (yield from self.get(envelope_id))
 
@@ -455,10 +385,9 @@ class EasyInkProvider(Provider):
     def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
                   reason: str | None) -> Flow[Envelope]:
         """§6.7 #27 copy, or #28 recreate-and-void (needs a void reason); returns the new draft."""
-        if subject is not None and len(subject) > SUBJECT_MAX:
-            raise ValidationError(f"EasyInk allows at most {SUBJECT_MAX} characters", path="subject")
+        self.rules.duplicate(subject, void_original=void_original, reason=reason)
         if void_original:
-            body = {"subject": subject, "voidReason": self._reason(reason)}
+            body = {"subject": subject, "voidReason": required_reason(reason)}
             request = self.routes.request("recreate", signingSessionId=envelope_id, json=body)
         else:
             request = self.routes.request("copy", signingSessionId=envelope_id, json={"subject": subject})

@@ -31,6 +31,7 @@ from signport.errors import (
 from signport.model import Document, DraftUpdate, Envelope, Event, SignerUpdate
 from signport.multipart import FilePart
 from signport.provider import Flow, Page, Provider, json_body, read_back, save_to, saved_path
+from signport.rules import InputRules
 from signport.states import DocumentKind, State, Verification
 from signport.transport import DownloadNames, pdf_filename
 from signport.wire import format_timestamp
@@ -38,6 +39,7 @@ from signport.wire import format_timestamp
 from . import payloads
 from .errors import map_error
 from .routes import Routes
+from .rules import IinkedRules
 from .settings import PROVIDER, IinkedAuth, IinkedSettings, WebhookVerifier
 from .states import DRAFT_STATES, LIST_FILTERS, RESCINDABLE_STATES, native_filter
 
@@ -52,6 +54,7 @@ class IinkedProvider(Provider):
 
     name: ClassVar[str] = PROVIDER
     settings_class: ClassVar[type[Any]] = IinkedSettings
+    rules: ClassVar[InputRules] = IinkedRules()
     capabilities: ClassVar[Capabilities] = Capabilities(
         sequential_order=True,  # §4.1 "Sequential"
         parallel_order=True,  # §4.1 "concurrent"
@@ -96,13 +99,6 @@ class IinkedProvider(Provider):
     def error(self, response: httpx.Response) -> SignportError:
         """Map the §8 error body."""
         return map_error(response)
-
-    def validate(self, envelope: Envelope) -> None:
-        """Every document must be uploadable: §5.1 sends raw bytes, so content must be local."""
-        for i, doc in enumerate(envelope.documents):
-            if not doc.has_content:
-                raise ValidationError("needs content (path or bytes) to upload", path=f"documents[{i}]",
-                                      provider=PROVIDER)
 
     # --- pure parsing ------------------------------------------------------------------------
     def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:

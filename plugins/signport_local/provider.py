@@ -25,9 +25,10 @@ from typing import Any, ClassVar
 import attrs
 
 from signport.capabilities import Capabilities
-from signport.errors import InvalidState, NotFound, ProviderError, SignportError, ValidationError
+from signport.errors import ConfigError, InvalidState, NotFound, ProviderError, SignportError, ValidationError
 from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
+from signport.registry import provider_class
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, pdf_filename, target_path
 from signport.validation import check_fields, resolve_ref
@@ -75,6 +76,14 @@ from .store import (
 from .webhooks import webhook_delivery
 
 
+def emulated(vendor: Capabilities) -> Capabilities:
+    """Local's capabilities when it emulates a vendor: what both can do, plus simulated signing."""
+    own = LocalProvider.capabilities
+    values = {a.name: getattr(vendor, a.name) & getattr(own, a.name) for a in attrs.fields(Capabilities)}
+    values["simulated_signing"] = True
+    return Capabilities(**values)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)
@@ -115,9 +124,35 @@ class LocalProvider(Provider):
         self.now: Callable[[], datetime] = utcnow
         self._store: Store | None = None
         self._store_lock = threading.Lock()
+        self._rules_of = NAME
+        if self.settings.emulate:
+            self._emulate(str(self.settings.emulate))
+
+    def _emulate(self, name: str) -> None:
+        """Take on ``name``'s capabilities (what local can do of them) and input rules.
+
+        The provider class comes from the registry (no plugin imports another); its rules need
+        no settings, so the vendor is neither configured nor contacted.
+        """
+        try:
+            vendor = provider_class(name)
+        except ConfigError as exc:
+            raise ConfigError(f"local: emulate names no provider: {exc.message}", provider=NAME) from None
+        if vendor.name == NAME:
+            return
+        # Instance attributes shadow the class-wide ones: this provider, and only it, emulates.
+        self.capabilities = emulated(vendor.capabilities)  # type: ignore[misc]
+        self.rules = vendor.rules  # type: ignore[misc]
+        self._rules_of = vendor.name
+
+    @property
+    def rules_of(self) -> str:
+        """``local``, or the provider named by ``emulate`` (refusals then read as that vendor's)."""
+        return self._rules_of
 
     def __repr__(self) -> str:
-        return f"<LocalProvider {str(self.folder)!r}>"
+        emulating = f" emulating {self._rules_of}" if self._rules_of != NAME else ""
+        return f"<LocalProvider {str(self.folder)!r}{emulating}>"
 
     # --- plumbing ------------------------------------------------------------------------------
     @property

@@ -21,9 +21,12 @@ def default_path() -> Path:
 @attrs.frozen
 class LocalSettings:
     """``path``: the store's folder (SQLite file + PDFs); ``page_size``: envelopes per listed page;
-    ``busy_timeout``: seconds to wait for a concurrent writer."""
+    ``busy_timeout``: seconds to wait for a concurrent writer; ``emulate``: another provider's name
+    (``"iinked"``, ``"easyink"``) whose capabilities and input rules local takes on, so what that
+    vendor would refuse is refused here too, with the same error."""
 
     path: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
+    emulate: str | None = None
     page_size: int = attrs.field(default=DEFAULT_PAGE_SIZE)
     busy_timeout: float = attrs.field(default=DEFAULT_BUSY_TIMEOUT)
 

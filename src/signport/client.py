@@ -87,7 +87,8 @@ class _Operations:
 
     @property
     def name(self) -> str:
-        return self.provider.name
+        # The name refusals carry: the emulated provider's for ``local`` with ``emulate=...``.
+        return self.provider.rules_of
 
     @_tagged
     def create(self, envelope: Envelope, send: bool, extras: Mapping[str, Any] | None) -> Flow[Envelope]:
@@ -125,6 +126,7 @@ class _Operations:
         validate_id(envelope_id)
         update = self.caps.check_draft_update(update, provider=self.name, ignore=self.ignore)
         validate_draft_update(update)
+        self.provider.rules.draft_update(update)
         return self.provider.update_draft(envelope_id, update, dict(extras or {}))
 
     @_tagged
@@ -140,6 +142,7 @@ class _Operations:
     def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
         validate_id(envelope_id)
         validate_reason(reason)
+        self.provider.rules.void_reason(reason)
         return self.provider.void(envelope_id, reason)
 
     @_tagged
@@ -173,6 +176,7 @@ class _Operations:
         if subject is not None:
             validate_draft_update(DraftUpdate(subject=subject))
         validate_reason(reason)
+        self.provider.rules.duplicate(subject, void_original=void_original, reason=reason)
         return self.provider.duplicate(validate_id(envelope_id), subject=subject,
                                        void_original=void_original, reason=reason)
 

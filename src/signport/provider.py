@@ -34,6 +34,7 @@ from .errors import (
     UnsupportedFeature,
 )
 from .model import DraftUpdate, Envelope, Event, SignerUpdate
+from .rules import InputRules
 from .states import DocumentKind, State
 
 T = TypeVar("T")
@@ -269,12 +270,14 @@ class Page:
 class Provider:
     """Base class of every provider. Flows not overridden raise ``UnsupportedFeature``.
 
-    Subclasses set ``name``, ``capabilities`` and ``settings_class`` (an attrs class whose
-    fields are the provider's settings; ``metadata={"secret": True}`` marks secrets).
+    Subclasses set ``name``, ``capabilities``, ``settings_class`` (an attrs class whose
+    fields are the provider's settings; ``metadata={"secret": True}`` marks secrets) and,
+    when they have input rules of their own, ``rules`` (see ``signport.rules``).
     """
 
     name: ClassVar[str] = "provider"
     capabilities: ClassVar[Capabilities] = Capabilities()
+    rules: ClassVar[InputRules] = InputRules()
     settings_class: ClassVar[type[Any]]
 
     def __init__(self, settings: Any) -> None:
@@ -307,11 +310,19 @@ class Provider:
         raise UnsupportedFeature(text or f"{self.name} does not support {feature.replace('_', ' ')}",
                                  feature=feature, provider=self.name)
 
+    @property
+    def rules_of(self) -> str:
+        """The provider whose capabilities and input rules refuse what cannot be done: this one,
+        or for ``local`` with ``emulate=...`` the emulated one (so a refusal reads the same)."""
+        return self.name
+
     def validate(self, envelope: Envelope) -> None:
         """Vendor-specific input rules, beyond the neutral ones; raise ``ValidationError``."""
+        self.rules.envelope(envelope)
 
     def validate_signer_update(self, update: SignerUpdate) -> None:
         """Vendor-specific rules for a contact change."""
+        self.rules.signer_update(update)
 
     def error(self, response: httpx.Response) -> SignportError:
         """Map a non-2xx response to an error (plugins override to read their error body)."""

@@ -16,12 +16,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 import signport
-from signport.fakeserver import serve
-from signport_easyink.fake import create_app
+from signport.testing import EasyInkControl, running_fake
 
 from .recording import scenario_name, should_record, use_cassette
 
@@ -43,20 +41,22 @@ class EasyInkHarness:
         self.record = should_record(NAME, scenario)
         staging = os.environ.get("SIGNPORT_EASYINK_STAGING") == "1" and self.record
         self.staging = staging
+        store = tmp_path / "easyink-token.json"
+        if self.record and not staging:
+            # The fake of the pytest plugin (``signport.testing``); replay talks to no server at all.
+            control = self._stack.enter_context(running_fake(NAME, credential=TOKEN, tmp_path=tmp_path))
+        else:
+            control = EasyInkControl(REPLAY_URL, token=TOKEN, token_store=store)
+            self._stack.callback(control.close)
+        assert isinstance(control, EasyInkControl)
+        self._control = control
         if staging:
             self.settings: dict[str, Any] = {"environment": "staging"}
-        elif self.record:
-            url = self._stack.enter_context(serve(create_app(access_tokens=(TOKEN,))))
-            self.settings = {"access_token": TOKEN, "base_url": url, "identity_url": url}
         else:
-            self.settings = {"access_token": TOKEN, "base_url": REPLAY_URL, "identity_url": REPLAY_URL}
+            self.settings = control.settings()
         self.settings |= SETTINGS
-        if not staging:
-            self.settings["token_store"] = str(tmp_path / "easyink-token.json")
         self.base_url = str(self.settings.get("base_url", ""))
         self._recording = self._stack.enter_context(use_cassette(NAME, scenario, record=self.record))
-        self._control = self._stack.enter_context(httpx.Client(base_url=self.base_url or REPLAY_URL,
-                                                               timeout=10.0))
 
     def client(self) -> signport.Client:
         return signport.connect(NAME, **self.settings)
@@ -64,22 +64,21 @@ class EasyInkHarness:
     def async_client(self) -> signport.AsyncClient:
         return signport.connect_async(NAME, **self.settings)
 
-    def _post(self, path: str, body: dict[str, Any] | None = None) -> None:
+    def _people(self) -> EasyInkControl:
         if self.staging:
             # Keep the cassette recorded against the fake rather than a half-recorded one.
             self._recording.abandon()
             pytest.skip("real staging needs a person to sign, decline or wait")
-        response = self._control.post(path, json=body or {})
-        assert response.status_code == 200, response.text
+        return self._control
 
     def sign(self, envelope_id: str, signer_id: str) -> None:
-        self._post(f"/_control/sessions/{envelope_id}/participants/{signer_id}/sign")
+        self._people().sign(envelope_id, signer_id)
 
     def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> None:
-        self._post(f"/_control/sessions/{envelope_id}/participants/{signer_id}/decline", {"reason": reason})
+        self._people().decline(envelope_id, signer_id, reason)
 
     def expire(self, envelope_id: str) -> None:
-        self._post(f"/_control/sessions/{envelope_id}/expire")
+        self._people().expire(envelope_id)
 
     def webhook(self, kind_name: str, envelope: signport.Envelope) -> tuple[dict[str, str], bytes] | None:
         return None  # EasyInk documents no webhooks (reference §7)

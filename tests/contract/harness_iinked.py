@@ -19,13 +19,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 import signport
-from signport.fakeserver import serve
-from signport_iinked.fake import FAKE_WEBHOOK_SECRET, create_app
-from signport_iinked.provider import hmac_verifier
+from signport.testing import IinkedControl, running_fake
 
 from .recording import scenario_name, should_record, use_cassette
 
@@ -49,21 +46,22 @@ class IinkedHarness:
     def __init__(self, scenario: str, *, record: bool, live: bool) -> None:
         self.live = live
         self._stack = contextlib.ExitStack()
-        if live:
-            self.root = ""
-            self.settings: dict[str, Any] = {}
-        elif record:
-            self.root = self._stack.enter_context(serve(create_app(api_keys={FAKE_API_KEY})))
-            self.settings = {"api_key": FAKE_API_KEY, "base_url": f"{self.root}/api/v1"}
-        else:
-            self.root = REPLAY_ROOT
-            self.settings = {"api_key": FAKE_API_KEY, "base_url": f"{self.root}/api/v1"}
-        if not live:
-            self.settings.update(generate_signer_links=True, webhook_secret=FAKE_WEBHOOK_SECRET,
-                                 webhook_verifier=hmac_verifier(encoding="base64"))
         try:
+            if live:
+                self.root = ""
+                self.settings: dict[str, Any] = {}
+            if record and not live:
+                # The fake of the pytest plugin (``signport.testing``); replay talks to no server at all.
+                control = self._stack.enter_context(running_fake("iinked", credential=FAKE_API_KEY))
+            else:
+                control = IinkedControl(REPLAY_ROOT if not live else "http://unused", api_key=FAKE_API_KEY)
+                self._stack.callback(control.close)
+            assert isinstance(control, IinkedControl)
+            self._control = control
+            if not live:
+                self.root = control.root
+                self.settings = control.settings()
             self._recording = self._stack.enter_context(use_cassette("iinked", scenario, record=record or live))
-            self._control = self._stack.enter_context(httpx.Client(base_url=self.root or "http://unused"))
         except BaseException:
             self._stack.close()
             raise
@@ -74,30 +72,27 @@ class IinkedHarness:
     def async_client(self) -> signport.AsyncClient:
         return signport.connect_async("iinked", **self.settings)
 
-    def _post(self, path: str, json: Any = None) -> Any:
+    def _people(self) -> IinkedControl:
         if self.live:
             # A scenario skipped half-way against the sandbox keeps its previous (fake) cassette.
             self._recording.abandon()
             pytest.skip("the real sandbox needs a person to sign, decline or wait")
-        response = self._control.post(path, json=json)
-        response.raise_for_status()
-        return response.json()
+        return self._control
 
     def sign(self, envelope_id: str, signer_id: str) -> None:
-        self._post(f"/_control/packages/{envelope_id}/sign/{signer_id}")
+        self._people().sign(envelope_id, signer_id)
 
     def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> None:
-        self._post(f"/_control/packages/{envelope_id}/decline/{signer_id}", json={"reason": reason})
+        self._people().decline(envelope_id, signer_id, reason)
 
     def expire(self, envelope_id: str) -> None:
-        self._post(f"/_control/packages/{envelope_id}/expire")
+        self._people().expire(envelope_id)
 
     def webhook(self, kind_name: str, envelope: signport.Envelope) -> tuple[dict[str, str], bytes] | None:
         action = WEBHOOK_ACTIONS.get(kind_name.strip().lower())
         if action is None:
             return None
-        delivery = self._post(f"/_control/packages/{envelope.id}/webhook", json={"action": action})
-        return dict(delivery["headers"]), str(delivery["body"]).encode("utf-8")
+        return self._people().webhook(envelope, action)
 
     def close(self) -> None:
         self._stack.close()
