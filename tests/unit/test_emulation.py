@@ -131,7 +131,9 @@ def test_plain_local_accepts_what_easyink_refuses(case: str, signport_local: sig
 def test_emulation_keeps_simulated_signing(signport_local_path: Any) -> None:
     with signport.connect("local", path=signport_local_path, emulate="easyink") as client:
         caps = client.capabilities
-        assert caps.simulated_signing and not caps.sign_by and caps.field_types == {FieldType.SIGNATURE}
+        assert caps.simulated_signing
+        assert not caps.sign_by
+        assert caps.field_types == {FieldType.SIGNATURE}
         env = client.send(nda())
         assert env.id is not None
         done = client.provider.sign(env.id, "ann")  # type: ignore[attr-defined]
