@@ -161,4 +161,4 @@ def test_emulate_from_the_configuration_file(signport_local_path: Any, tmp_path:
 def test_emulating_an_unknown_provider_is_a_config_error(signport_local_path: Any) -> None:
     with pytest.raises(signport.ConfigError, match="emulate") as info:
         signport.connect("local", path=signport_local_path, emulate="docusine")
-    assert "known providers" in str(info.value)
+    assert "easyink, iinked" in str(info.value)
