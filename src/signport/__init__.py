@@ -20,19 +20,7 @@ from .errors import (
     WaitTimeout,
     WebhookVerificationError,
 )
-from .model import (
-    Document,
-    DraftUpdate,
-    Envelope,
-    EnvelopeRef,
-    Event,
-    Field,
-    Placement,
-    Signer,
-    SignerRef,
-    SignerUpdate,
-    StoredEnvelope,
-)
+from .model import Document, DraftUpdate, Envelope, Event, Field, Placement, Signer, SignerUpdate
 from .registry import hookimpl, providers
 from .states import (
     Delivery,
@@ -58,7 +46,6 @@ __all__ = [
     "DocumentKind",
     "DraftUpdate",
     "Envelope",
-    "EnvelopeRef",
     "Event",
     "EventKind",
     "Field",
@@ -71,13 +58,11 @@ __all__ = [
     "ProviderError",
     "RateLimited",
     "Signer",
-    "SignerRef",
     "SignerState",
     "SignerUpdate",
     "SigningOrder",
     "SignportError",
     "State",
-    "StoredEnvelope",
     "TransportError",
     "UnsupportedFeature",
     "ValidationError",

@@ -92,4 +92,6 @@ class Verification(enum.Enum):
 
     VERIFIED = "verified"
     NOT_CONFIGURED = "not_configured"
+    #: Not a webhook: the watcher read the change from the vendor's API (no signature to check).
+    POLLED = "polled"
     # A failed verification raises; it is never returned on an Event.
