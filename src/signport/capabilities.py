@@ -12,6 +12,22 @@ from .states import Delivery, DocumentKind, FieldType, SigningOrder, State
 
 #: Names accepted in ``ignore_unsupported`` (silently drop instead of raising).
 IGNORABLE = frozenset({"fields", "message", "sign_by", "sms"})
+#: The environment variable that sets ``ignore_unsupported`` (comma-separated names).
+IGNORE_ENV_VAR = "SIGNPORT_IGNORE_UNSUPPORTED"
+
+
+def how_to_drop(name: str) -> str:
+    """The two ways to drop an ignorable feature instead of being refused, for error messages."""
+    return (f"to send without it, pass ignore_unsupported={{{name!r}}} to connect() "
+            f"or set {IGNORE_ENV_VAR}={name}")
+
+
+def unsupported(provider: str | None, feature: str, text: str, *, drop: str | None = None) -> UnsupportedFeature:
+    """``UnsupportedFeature`` naming the provider and the feature, and how to drop it where it can be."""
+    message = f"{provider or 'this provider'} {text} (feature: {feature})"
+    if drop is not None:
+        message += f"; {how_to_drop(drop)}"
+    return UnsupportedFeature(message, feature=feature, provider=provider)
 
 
 @attrs.frozen(slots=True)
@@ -40,20 +56,20 @@ class Capabilities:
     def require(self, feature: str, *, provider: str | None = None) -> None:
         """Raise ``UnsupportedFeature`` unless the boolean ``feature`` is on."""
         if not getattr(self, feature):
-            raise UnsupportedFeature(f"{provider or 'this provider'} does not support {feature.replace('_', ' ')}",
-                                     feature=feature, provider=provider)
+            raise unsupported(provider, feature, f"does not support {feature.replace('_', ' ')}")
 
     def require_download(self, kind: DocumentKind, *, provider: str | None = None) -> None:
         """Raise ``UnsupportedFeature`` unless ``kind`` can be downloaded."""
         if kind not in self.download_kinds:
-            raise UnsupportedFeature(f"{provider or 'this provider'} cannot download {kind.value} documents",
-                                     feature=f"download_{kind.value}", provider=provider)
+            kinds = ", ".join(sorted(k.value for k in self.download_kinds)) or "none"
+            raise unsupported(provider, f"download_{kind.value}",
+                              f"cannot download {kind.value} documents (it can download: {kinds})")
 
     def check_envelope(self, envelope: Envelope, *, provider: str | None = None,
                        ignore: Collection[str] = ()) -> Envelope:
         """Refuse what the provider lacks; returns the envelope with ignored features dropped."""
-        def refuse(feature: str, text: str) -> None:
-            raise UnsupportedFeature(f"{provider or 'this provider'} {text}", feature=feature, provider=provider)
+        def refuse(feature: str, text: str, drop: str | None = None) -> None:
+            raise unsupported(provider, feature, text, drop=drop)
 
         if envelope.order is SigningOrder.SEQUENTIAL and not self.sequential_order:
             refuse("sequential_order", "does not support sequential signing")
@@ -61,30 +77,29 @@ class Capabilities:
             refuse("parallel_order", "does not support parallel signing")
         changes: dict[str, object] = {}
         if envelope.fields:
-            unsupported = sorted({f.type.value for f in envelope.fields if f.type not in self.field_types})
-            if unsupported:
+            refused = sorted({f.type.value for f in envelope.fields if f.type not in self.field_types})
+            if refused:
                 if "fields" in ignore:
                     changes["fields"] = tuple(f for f in envelope.fields if f.type in self.field_types)
                 else:
-                    refuse("fields", f"does not support field types: {', '.join(unsupported)} "
-                           "(pass ignore_unsupported={'fields'} to send without them)")
+                    refuse("fields", f"does not support field types: {', '.join(refused)}", "fields")
         if envelope.sign_by is not None and not self.sign_by:
             if "sign_by" in ignore:
                 changes["sign_by"] = None
             else:
-                refuse("sign_by", "does not support a sign-by date")
+                refuse("sign_by", "does not support a sign-by date", "sign_by")
         if envelope.message is not None and not self.message:
             if "message" in ignore:
                 changes["message"] = None
             else:
-                refuse("message", "does not support a message to signers")
+                refuse("message", "does not support a message to signers", "message")
         if not self.sms_delivery and any(Delivery.SMS in s.delivery for s in envelope.signers):
             if "sms" in ignore:
                 changes["signers"] = tuple(
                     attrs.evolve(s, delivery=(s.delivery - {Delivery.SMS}) or {Delivery.EMAIL})
                     for s in envelope.signers)
             else:
-                refuse("sms_delivery", "does not support SMS delivery")
+                refuse("sms_delivery", "does not support SMS delivery", "sms")
         return attrs.evolve(envelope, **changes) if changes else envelope  # type: ignore[arg-type]
 
     def check_draft_update(self, update: DraftUpdate, *, provider: str | None = None,
@@ -94,16 +109,16 @@ class Capabilities:
         changes: dict[str, object] = {}
         if update.sign_by is not None and not self.sign_by:
             if "sign_by" not in ignore:
-                self.require("sign_by", provider=provider)
+                raise unsupported(provider, "sign_by", "does not support a sign-by date", drop="sign_by")
             changes["sign_by"] = None
         if update.message is not None and not self.message:
             if "message" not in ignore:
-                self.require("message", provider=provider)
+                raise unsupported(provider, "message", "does not support a message to signers", drop="message")
             changes["message"] = None
         sms = [isinstance(s, Signer) and Delivery.SMS in s.delivery for s in update.add_signers]
         if not self.sms_delivery and any(sms):
             if "sms" not in ignore:
-                self.require("sms_delivery", provider=provider)
+                raise unsupported(provider, "sms_delivery", "does not support SMS delivery", drop="sms")
             changes["add_signers"] = tuple(
                 attrs.evolve(s, delivery=(s.delivery - {Delivery.SMS}) or {Delivery.EMAIL}) if has_sms else s
                 for s, has_sms in zip(update.add_signers, sms, strict=True))
@@ -120,6 +135,6 @@ class Capabilities:
         if states:
             missing = sorted(s.value for s in states if s not in self.list_filters)
             if missing:
-                raise UnsupportedFeature(
-                    f"{provider or 'this provider'} cannot filter by state: {', '.join(missing)}",
-                    feature="list_filters", provider=provider)
+                known = ", ".join(sorted(s.value for s in self.list_filters)) or "none"
+                raise unsupported(provider, "list_filters",
+                                  f"cannot filter by state: {', '.join(missing)} (it can filter by: {known})")

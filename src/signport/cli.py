@@ -2,7 +2,11 @@
 
 Every command talks to the provider chosen with ``--provider`` (else ``SIGNPORT_PROVIDER``, the
 configuration file, or ``local``), with that provider's settings from the environment and the
-configuration file. Exit codes: 0 success, 1 a signport error (one line on stderr), 2 bad usage.
+configuration file. Exit codes: 0 success, 1 a signport error (one line on stderr), 2 bad usage;
+``wait`` adds 3 (declined, voided or expired) and 4 (timed out).
+
+A new command keeps its body in a module of its own and is registered here with ``main.add_command``;
+give it a ``short_help`` that fits the command list of an 80-column terminal.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import io
 import itertools
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,12 +30,15 @@ import click
 
 from . import __version__, config, registry
 from .capabilities import Capabilities
-from .errors import ProviderError, SignportError, UnsupportedFeature
+from .errors import ProviderError, SignportError, UnsupportedFeature, WaitTimeout
 from .model import Document, Envelope, Field, Placement, Signer
+from .provider import EXT_DELAY
 from .states import DocumentKind, FieldType, SigningOrder, State
 
 if TYPE_CHECKING:
+    import httpx
     from rich.console import Console, RenderableType
+    from rich.progress import Progress
 
     from .client import Client
 
@@ -57,6 +65,18 @@ class _Group(click.Group):
             raise
         except OSError as exc:  # a folder that cannot be written, a file that cannot be read
             raise click.ClickException(_one_line(str(exc))) from None
+
+
+#: ``signport wait``: the envelope ended declined, voided or expired.
+EXIT_NOT_COMPLETED = 3
+#: ``signport wait``: the wait timed out.
+EXIT_TIMED_OUT = 4
+
+
+class _TimedOut(click.ClickException):
+    """``wait`` ran out of time: one line on stderr, exit code 4."""
+
+    exit_code = EXIT_TIMED_OUT
 
 
 def _public(data: Any) -> Any:
@@ -170,6 +190,64 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+class _Activity:
+    """A one-line progress display on stderr: what is happening, and a byte count where there is one.
+
+    Shown only when stderr is an interactive terminal and the output is not ``--json``; otherwise
+    every method does nothing, so scripts and pipes see only the command's own output.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.progress: Progress | None = None
+        self.task: Any = None
+        console = _stderr()
+        if enabled and console.is_interactive:
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+            self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                     TextColumn("{task.fields[detail]}"), console=console, transient=True)
+
+    def __enter__(self) -> _Activity:
+        if self.progress is not None:
+            self.progress.start()
+            self.task = self.progress.add_task("", total=None, detail="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def step(self, text: str) -> None:
+        """A new step with no byte count (yet)."""
+        if self.progress is not None:
+            self.progress.update(self.task, description=text, completed=0, total=None, detail="")
+
+    def bytes(self, done: int, total: int | None) -> None:
+        """Bytes moved so far in the current step."""
+        if self.progress is not None:
+            from rich.filesize import decimal
+
+            detail = f"{decimal(done)} / {decimal(total)}" if total else decimal(done)
+            self.progress.update(self.task, completed=done, total=total, detail=detail)
+
+    def on_request(self, provider: str) -> Callable[[httpx.Request], Callable[[int, int | None], None] | None]:
+        """A ``Client.on_request`` hook naming each step of a flow: uploads (with bytes), waits for processing."""
+        def hook(request: httpx.Request) -> Callable[[int, int | None], None] | None:
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if request.extensions.get(EXT_DELAY):
+                self.step(f"waiting for {provider} to process the documents")
+            elif content_type in _UPLOAD_TYPES:
+                self.step(f"uploading to {provider}")
+                return self.bytes
+            else:
+                self.step(f"talking to {provider}")
+            return None
+        return hook
+
+
+_UPLOAD_TYPES = frozenset({"multipart/form-data", "application/pdf", "application/octet-stream"})
+
+
 # --- parameter types -------------------------------------------------------------------------------
 
 
@@ -198,6 +276,71 @@ def parse_deadline(text: str) -> datetime:
     except ValueError:
         raise click.BadParameter(f"not a date (YYYY-MM-DD) or an ISO 8601 date-time: {text!r}") from None
     return result if result.tzinfo is not None else result.astimezone()
+
+
+FIELD_SYNTAX = "SIGNER:PAGE:X:Y:W:H[:TYPE]"
+_FIELD_TYPES = [t.value for t in FieldType]
+
+
+@attrs.frozen
+class FieldSpec:
+    """A parsed ``--field``: ``signer`` as written (a 1-based position or an email), to resolve later."""
+
+    signer: str
+    placement: Placement
+    type: FieldType
+
+
+def parse_field(text: str) -> FieldSpec:
+    """``SIGNER:PAGE:X:Y:W:H[:TYPE]``: PDF points from the bottom-left of the page, pages from 1."""
+    parts = [p.strip() for p in text.split(":")]
+    example = "e.g. 1:2:72:100:200:40:signature"
+    if len(parts) not in (6, 7) or not parts[0]:
+        raise click.BadParameter(f"expected {FIELD_SYNTAX} ({example}), got {text!r}")
+    try:
+        page = int(parts[1])
+    except ValueError:
+        raise click.BadParameter(f"PAGE must be a whole number from 1, got {parts[1]!r}") from None
+    if page < 1:
+        raise click.BadParameter(f"PAGE must be a whole number from 1, got {parts[1]!r}")
+    numbers: list[float] = []
+    for name, raw in zip(("X", "Y", "W", "H"), parts[2:6], strict=True):
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or number < 0 or (name in "WH" and number == 0):
+            rule = "a number > 0" if name in "WH" else "a number >= 0"
+            raise click.BadParameter(f"{name} must be {rule} (PDF points), got {raw!r}")
+        numbers.append(number)
+    kind = parts[6].lower() if len(parts) == 7 else FieldType.SIGNATURE.value
+    if kind not in _FIELD_TYPES:
+        raise click.BadParameter(f"TYPE must be one of {', '.join(_FIELD_TYPES)}, got {parts[6]!r}")
+    x, y, width, height = numbers
+    return FieldSpec(parts[0], Placement(page=page, x=x, y=y, width=width, height=height), FieldType(kind))
+
+
+def resolve_fields(specs: Iterable[FieldSpec], signers: tuple[Signer, ...]) -> list[Field]:
+    """Turn each ``FieldSpec``'s SIGNER (a 1-based position or an email) into the signer's index."""
+    fields: list[Field] = []
+    for spec in specs:
+        ref = spec.signer
+        if ref.isdigit():
+            index = int(ref) - 1
+            if not 0 <= index < len(signers):
+                raise click.BadParameter(f"SIGNER {ref} is not between 1 and {len(signers)} "
+                                         "(the position of a --signer)", param_hint="'--field'")
+        else:
+            matches = [i for i, s in enumerate(signers) if (s.email or "").casefold() == ref.casefold()]
+            if not matches:
+                raise click.BadParameter(f"SIGNER {ref!r} is not the email of a --signer", param_hint="'--field'")
+            index = matches[0]
+        fields.append(Field(type=spec.type, signer=index, placement=spec.placement))
+    return fields
+
+
+def _fields_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[FieldSpec, ...]:
+    return tuple(parse_field(v) for v in value)
 
 
 def _signers_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Signer, ...]:
@@ -275,7 +418,7 @@ def main(ctx: click.Context, provider: str | None, verbose: bool, debug: bool) -
 # --- providers ------------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="List the installed providers and what each supports.")
 @_json_option
 def providers(as_json: bool) -> None:
     """List the installed providers and what each supports."""
@@ -300,10 +443,14 @@ def providers(as_json: bool) -> None:
 # --- send and read ---------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="Send PDFs to signers (or create a draft).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--signer", "signers", multiple=True, required=True, callback=_signers_option,
               metavar='"NAME <EMAIL>"', help='"First Last <email>"; repeat for each signer, in signing order.')
+@click.option("--field", "fields", multiple=True, callback=_fields_option, metavar=FIELD_SYNTAX,
+              help="A field on the first file: SIGNER is a --signer's position (1, 2...) or email; PAGE from 1; "
+                   "X, Y, W, H in PDF points from the page's bottom-left; TYPE one of "
+                   f"{', '.join(_FIELD_TYPES)} (default signature). Repeatable.")
 @click.option("--sequential", is_flag=True, help="Signers sign one after another (default: all at once).")
 @click.option("--draft", is_flag=True, help="Create a draft instead of sending.")
 @click.option("--sign-by", metavar="DATE", callback=_deadline_option,
@@ -312,19 +459,27 @@ def providers(as_json: bool) -> None:
 @click.option("--message", help="A message to the signers.")
 @_json_option
 @click.pass_obj
-def send(opts: _Options, files: tuple[Path, ...], signers: tuple[Signer, ...], sequential: bool, draft: bool,
-         sign_by: datetime | None, subject: str | None, message: str | None, as_json: bool) -> None:
-    """Send FILE... (PDFs) to the signers, or create a draft with --draft."""
+def send(opts: _Options, files: tuple[Path, ...], signers: tuple[Signer, ...], fields: tuple[FieldSpec, ...],
+         sequential: bool, draft: bool, sign_by: datetime | None, subject: str | None, message: str | None,
+         as_json: bool) -> None:
+    """Send FILES (PDFs) to the signers, or create a draft with --draft.
+
+    Shows what is happening (uploads, waiting for the provider to process the documents) when
+    stderr is a terminal.
+    """
     documents = [Document.from_path(f) for f in files]
     envelope = Envelope(
         subject=subject if subject is not None else files[0].stem,
         documents=documents,
         signers=signers,
+        fields=resolve_fields(fields, signers),
         order=SigningOrder.SEQUENTIAL if sequential else SigningOrder.PARALLEL,
         sign_by=sign_by,
         message=message,
     )
-    with _client(opts) as client:
+    with _client(opts) as client, _Activity(enabled=not as_json) as activity:
+        activity.step(f"{'creating a draft' if draft else 'sending'} on {client.provider.name}")
+        client.on_request = activity.on_request(client.provider.name)
         result = client.create_draft(envelope) if draft else client.send(envelope)
     if as_json:
         _echo_json(envelope_data(result))
@@ -333,7 +488,7 @@ def send(opts: _Options, files: tuple[Path, ...], signers: tuple[Signer, ...], s
             click.echo(line)
 
 
-@main.command()
+@main.command(short_help="Show an envelope, its signers and documents.")
 @click.argument("envelope_id")
 @_json_option
 @click.pass_obj
@@ -348,7 +503,7 @@ def status(opts: _Options, envelope_id: str, as_json: bool) -> None:
             click.echo(line)
 
 
-@main.command("list")
+@main.command("list", short_help="List envelopes (every page, or the first --limit).")
 @click.option("--state", "states", multiple=True, type=click.Choice(_STATES, case_sensitive=False),
               help="Only envelopes in this state (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many envelopes.")
@@ -387,7 +542,7 @@ class _Waiting:
         return Spinner("dots", f"waiting for {self.envelope_id}: {self.state} ({elapsed}s)")
 
 
-@main.command()
+@main.command(short_help="Wait until an envelope is finished; exit 0, 3 or 4.")
 @click.argument("envelope_id")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
               help="Seconds to wait before giving up.")
@@ -395,47 +550,72 @@ class _Waiting:
               help="Seconds between the first checks (it backs off from there).")
 @click.pass_obj
 def wait(opts: _Options, envelope_id: str, timeout: float, poll: float) -> None:
-    """Wait until an envelope is completed, declined, voided or expired, showing each change."""
-    from rich.live import Live
+    """Wait until an envelope is completed, declined, voided or expired.
 
+    Each change is shown on stderr; the envelope, once finished, on stdout.
+
+    \b
+    Exit codes:
+      0  completed
+      3  declined, voided or expired
+      4  timed out (the last state seen is on stderr)
+      1  another error; 2  a usage mistake
+    """
     err = _stderr()
     waiting = _Waiting(envelope_id)
-    with _client(opts) as client, Live(waiting, console=err, transient=True, refresh_per_second=8) as live:
+    with _client(opts) as client, _live(waiting, err) as say:
         def on_change(envelope: Envelope) -> None:
             waiting.state = _state(envelope)
             for line in _snapshot(envelope):
-                live.console.print(line, markup=False)
+                say(line)
 
-        envelope = client.wait(envelope_id, timeout=timeout, poll=poll, on_change=on_change)
+        try:
+            envelope = client.wait(envelope_id, timeout=timeout, poll=poll, on_change=on_change)
+        except WaitTimeout as exc:
+            raise _TimedOut(_one_line(str(exc))) from None
     for line in describe_envelope(envelope):
         click.echo(line)
+    if envelope.state is not State.COMPLETED:
+        click.get_current_context().exit(EXIT_NOT_COMPLETED)
 
 
-@main.command()
+@contextmanager
+def _live(waiting: _Waiting, console: Console) -> Iterator[Callable[[str], None]]:
+    """A spinner with the last state on an interactive terminal; yields how to print a line above it."""
+    if not console.is_interactive:
+        yield lambda line: click.echo(line, err=True)
+        return
+    from rich.live import Live
+
+    with Live(waiting, console=console, transient=True, refresh_per_second=8) as live:
+        yield lambda line: live.console.print(line, markup=False, highlight=False)
+
+
+@main.command(short_help="Download an envelope's documents; print each path.")
 @click.argument("envelope_id")
-@click.option("-o", "--output", "to", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the documents into (created if missing).")
+@click.option("-o", "--output", "to", default=".", show_default="the current folder",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the documents into (created if missing, removed again if the download fails).")
 @click.option("--kind", type=click.Choice(_KINDS, case_sensitive=False), default=DocumentKind.EXECUTED.value,
               show_default=True, help="Which rendition to download.")
 @click.pass_obj
 def download(opts: _Options, envelope_id: str, to: Path, kind: str) -> None:
-    """Download an envelope's documents into a folder and print each file's path."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+    """Download an envelope's documents into a folder and print each file's path.
 
+    Shows the bytes received when stderr is a terminal.
+    """
     doc_kind = DocumentKind(kind.lower())
-    to.mkdir(parents=True, exist_ok=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with _client(opts) as client, Progress(*columns, console=_stderr(), transient=True) as bar:
-        label = f"{doc_kind.value} {envelope_id}"
-        task = bar.add_task(label, total=None)
+    with _client(opts) as client, _Activity() as activity:
+        label = f"downloading {doc_kind.value} {envelope_id}"
+        activity.step(label)
         files = {"count": 0, "last": -1}
 
         def progress(done: int, total: int | None) -> None:
             if done <= files["last"] or files["count"] == 0:  # the driver started the next file
                 files["count"] += 1
-                bar.update(task, description=f"{label} file {files['count']}")
+                activity.step(f"{label}, file {files['count']}")
             files["last"] = done
-            bar.update(task, completed=done, total=total)
+            activity.bytes(done, total)
 
         paths = client.download(envelope_id, to=to, kind=doc_kind, progress=progress)
     for path in paths:
@@ -445,7 +625,7 @@ def download(opts: _Options, envelope_id: str, to: Path, kind: str) -> None:
 # --- changes -----------------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="Withdraw a sent envelope.")
 @click.argument("envelope_id")
 @click.option("--reason", required=True, help="Why the envelope is withdrawn (signers may see it).")
 @click.pass_obj
@@ -499,7 +679,7 @@ def _act(opts: _Options, envelope_id: str, signer_ref: str,
         click.echo(line)
 
 
-@main.command()
+@main.command(short_help="Sign as a signer (providers with simulated signers).")
 @click.argument("envelope_id")
 @click.argument("signer_id")
 @click.pass_obj
@@ -508,7 +688,7 @@ def sign(opts: _Options, envelope_id: str, signer_id: str) -> None:
     _act(opts, envelope_id, signer_id, lambda p, sid: p.sign(envelope_id, sid), "signed")
 
 
-@main.command()
+@main.command(short_help="Decline as a signer (providers with simulated signers).")
 @click.argument("envelope_id")
 @click.argument("signer_id")
 @click.option("--reason", help="Why the signer declines.")
@@ -521,7 +701,7 @@ def decline(opts: _Options, envelope_id: str, signer_id: str, reason: str | None
 # --- auth ---------------------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="Log in to a provider that acts for a user (OAuth).")
 @click.argument("provider_name", metavar="[PROVIDER]", required=False)
 @click.pass_obj
 def auth(opts: _Options, provider_name: str | None) -> None:
@@ -615,7 +795,7 @@ def default_demo_folder() -> Path:
     return platformdirs.user_data_path("signport", appauthor=False) / "demo"
 
 
-@main.command()
+@main.command(short_help="Send a sample PDF, sign it as two signers, download it.")
 @click.option("--path", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the demo's local store (default: 'demo' in the user data folder).")
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),

@@ -163,11 +163,12 @@ class _Operations:
         folder = Path(to)
         if folder.exists() and not folder.is_dir():
             raise ValidationError(f"not a folder: {folder}", path="to")
+        created = [p for p in (folder, *folder.parents) if not p.exists()]
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ValidationError(f"cannot create the folder {folder}: {exc.strerror or exc}", path="to") from None
-        return self.provider.download(envelope_id, kind, folder), folder
+        return _tidy_on_failure(self.provider.download(envelope_id, kind, folder), created), folder
 
     @_tagged
     def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
@@ -193,6 +194,19 @@ class _Operations:
     @_tagged
     def schedule(self, timeout: float, poll: float) -> _WaitSchedule:
         return _WaitSchedule(timeout, poll)
+
+
+def _tidy_on_failure(flow: Flow[T], created: builtins.list[Path]) -> Flow[T]:
+    """Run a download flow; if it fails, remove the folders it made (deepest first) while they are empty."""
+    try:
+        return (yield from flow)
+    except BaseException:
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def _keyed(flow: Flow[Envelope], given: Envelope) -> Flow[Envelope]:
@@ -303,6 +317,9 @@ class _BaseClient:
         # Read once (a provider may build it on access); passed on every send so that an
         # ``http=`` client supplied by the caller authenticates too.
         self._auth: httpx.Auth | None = provider.auth if provider.uses_http else None
+        #: Called before each HTTP request goes out (for progress displays such as the command line's);
+        #: it may return a ``Progress`` callback that then receives the bytes of the request body sent.
+        self.on_request: Callable[[httpx.Request], Progress | None] | None = None
 
     @property
     def provider(self) -> Provider:
@@ -338,6 +355,15 @@ class _BaseClient:
     @property
     def _send_auth(self) -> Any:
         return self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
+
+    def _announce(self, request: httpx.Request) -> None:
+        """Tell ``on_request`` about ``request``; count its body's bytes if asked to."""
+        if self.on_request is None:
+            return
+        report = self.on_request(request)
+        length = request.headers.get("content-length", "")
+        if report is not None and length.isdigit() and int(length) > 0:
+            request.stream = _CountingStream(request.stream, int(length), report)
 
     @staticmethod
     def _delay(request: httpx.Request) -> float:
@@ -388,6 +414,29 @@ class _BaseClient:
             return exc.response
         assert isinstance(exc, transport.RetryableTransport)
         raise _mapped_transport_error(self._provider.name, request, exc.error, exc.status) from exc.error
+
+
+class _CountingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A request body that reports the bytes sent so far (from zero again on each retry)."""
+
+    def __init__(self, inner: Any, total: int, report: Progress) -> None:
+        self.inner = inner
+        self.total = total
+        self.report = report
+
+    def __iter__(self) -> Iterator[bytes]:
+        done = 0
+        for chunk in self.inner:
+            done += len(chunk)
+            self.report(done, self.total)
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        done = 0
+        async for chunk in self.inner:
+            done += len(chunk)
+            self.report(done, self.total)
+            yield chunk
 
 
 @attrs.frozen(slots=True)
@@ -481,6 +530,7 @@ class Client(_BaseClient):
     def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
         if self._http is None:
             raise TransportError("this provider has no HTTP client", provider=self._provider.name)
+        self._announce(request)
         if delay := self._delay(request):
             time.sleep(delay)
         target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
@@ -640,6 +690,7 @@ class AsyncClient(_BaseClient):
     async def _send(self, request: httpx.Request, progress: Progress | None) -> httpx.Response:
         if self._http is None:
             raise TransportError("this provider has no HTTP client", provider=self._provider.name)
+        self._announce(request)
         if delay := self._delay(request):
             await asyncio.sleep(delay)
         target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)

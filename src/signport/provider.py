@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 import attrs
 import httpx
 
-from .capabilities import Capabilities
+from .capabilities import IGNORABLE, Capabilities, how_to_drop
 from .errors import (
     OutcomeUnknown,
     PartialFailure,
@@ -307,8 +307,11 @@ class Provider:
 
     def unsupported(self, feature: str, text: str | None = None) -> NoReturn:
         """Raise ``UnsupportedFeature`` for ``feature``."""
-        raise UnsupportedFeature(text or f"{self.name} does not support {feature.replace('_', ' ')}",
-                                 feature=feature, provider=self.name)
+        message = f"{text or f'{self.name} does not support ' + feature.replace('_', ' ')} (feature: {feature})"
+        drop = "sms" if feature == "sms_delivery" else feature
+        if drop in IGNORABLE:
+            message += f"; {how_to_drop(drop)}"
+        raise UnsupportedFeature(message, feature=feature, provider=self.name)
 
     @property
     def rules_of(self) -> str:

@@ -261,7 +261,7 @@ def test_sign_wait_download(pdf: Path, tmp_path: Path) -> None:
     assert out.splitlines()[0] == "Ann Lee signed"
     assert "in_progress" in out
     timed_out = run("wait", env["id"], "--timeout", "0", "--poll", "0.01")
-    assert timed_out.exit_code == 1
+    assert timed_out.exit_code == 4
     assert timed_out.stdout == ""
     assert "Traceback" not in timed_out.stderr
     progress, error = timed_out.stderr.strip().splitlines()[:-1], timed_out.stderr.strip().splitlines()[-1]
@@ -278,6 +278,9 @@ def test_sign_wait_download(pdf: Path, tmp_path: Path) -> None:
     paths = [Path(p) for p in result.stdout.splitlines()]
     assert len(paths) == 1
     assert paths[0].parent == tmp_path / "out"
+    assert result.stderr == ""  # no progress display: stderr is not a terminal
+    here = ok("download", env["id"])  # the current folder by default
+    assert [Path(p) for p in here.stdout.splitlines()] == [Path.cwd() / paths[0].name]
     text = "".join(page.extract_text() for page in pypdf.PdfReader(paths[0]).pages)
     assert "Ann Lee" in text
     assert "Bob van Ray" in text
@@ -348,22 +351,30 @@ def test_download_streams_with_a_progress_bar(plain_provider: None, tmp_path: Pa
     monkeypatch.setattr(Progress, "update", record)
     with serve(app) as url:
         monkeypatch.setenv("SIGNPORT_PLAIN_SERVER", url)
+        monkeypatch.setenv("TTY_INTERACTIVE", "1")  # as on a terminal: the progress display is on
+        shown = ok("-p", "plain", "download", "e1", "-o", str(tmp_path / "shown"))
+        monkeypatch.delenv("TTY_INTERACTIVE")
+        assert len(updates) > 1
+        assert updates[-1] == (len(body), len(body))
+        assert shown.stdout == f"{tmp_path / 'shown' / 'lease.pdf'}\n"
+        updates.clear()
         result = ok("-p", "plain", "download", "e1", "-o", str(tmp_path / "out"))
+        assert updates == []  # not a terminal: no progress display
         one_line_error(run("-p", "plain", "download", "e2", "-o", str(tmp_path / "out")), "HTTP 404")
         one_line_error(run("-p", "plain", "download", "e1", "-o", "x", "--kind", "audit"),
                        "cannot download audit")
+        one_line_error(run("-p", "plain", "download", "e2", "-o", str(tmp_path / "new" / "deeper")), "HTTP 404")
+        assert not (tmp_path / "new").exists()  # no empty folder left behind
         debug = ok("--debug", "-p", "plain", "download", "e1", "-o", str(tmp_path / "debug"))
         quiet = ok("-v", "-p", "plain", "download", "e1", "-o", str(tmp_path / "verbose"))
     assert result.stdout == f"{tmp_path / 'out' / 'lease.pdf'}\n"
-    assert "signport.http" not in result.stderr
+    assert result.stderr == ""
     host = url.removeprefix("http://")
     assert f"DEBUG signport.http: GET {host}/e1.pdf -> 200 in " in debug.stderr
     assert SECRET not in debug.stderr
     assert debug.stdout == f"{tmp_path / 'debug' / 'lease.pdf'}\n"
-    assert "signport" not in quiet.stderr  # nothing was retried: -v has nothing to say
+    assert quiet.stderr == ""  # nothing was retried: -v has nothing to say
     assert (tmp_path / "out" / "lease.pdf").read_bytes() == body
-    assert len(updates) > 1
-    assert updates[-1] == (len(body), len(body))
 
 
 def test_auth_runs_the_provider_login(plain_provider: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -438,3 +449,130 @@ def test_demo_command_in_a_subprocess(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert _check_demo_output(proc.stdout).parent == out
     assert (tmp_path / "demo").is_dir()
+
+
+# --- wait's exit codes ----------------------------------------------------------------------------------------
+
+
+def test_wait_exit_codes(pdf: Path) -> None:
+    import signport
+
+    declined = sent(pdf)
+    ok("decline", declined["id"], "ann@example.com", "--reason", "No")
+    result = run("wait", declined["id"], "--poll", "0.01")
+    assert result.exit_code == 3
+    assert "state      declined" in result.stdout.splitlines()
+
+    voided = sent(pdf)
+    ok("void", voided["id"], "--reason", "Mistake")
+    assert run("wait", voided["id"], "--poll", "0.01").exit_code == 3
+
+    expired = sent(pdf)
+    with signport.connect("local") as client:
+        client.provider.expire(expired["id"])  # type: ignore[attr-defined]
+    assert run("wait", expired["id"], "--poll", "0.01").exit_code == 3
+
+    pending = sent(pdf)
+    timed_out = run("wait", pending["id"], "--timeout", "0", "--poll", "0.01")
+    assert timed_out.exit_code == 4
+    assert timed_out.stderr.strip().splitlines()[-1].startswith("Error: envelope ")
+
+    for ref in ("ann@example.com", "bob@example.com"):
+        ok("sign", pending["id"], ref)
+    assert run("wait", pending["id"], "--poll", "0.01").exit_code == 0
+    assert "0  completed" in ok("wait", "--help").stdout
+
+
+# --- fields -----------------------------------------------------------------------------------------------------
+
+
+def test_send_places_fields(pdf: Path) -> None:
+    env = sent(pdf, "--field", "1:2:72:500:200:40", "--field", "bob@example.com:2:72:300:150:30:date",
+               "--field", "2:1:300:100:20:20:CHECKBOX")
+    fields = env["fields"]
+    assert [(f["type"], f["signer"]) for f in fields] == [("signature", 0), ("date", 1), ("checkbox", 1)]
+    assert fields[0]["placement"] == {"page": 2, "x": 72.0, "y": 500.0, "width": 200.0, "height": 40.0}
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("1:2:72:500:200", "expected SIGNER:PAGE:X:Y:W:H[:TYPE]"),
+    ("1:0:72:500:200:40", "PAGE must be a whole number from 1"),
+    ("1:two:72:500:200:40", "PAGE must be a whole number from 1"),
+    ("1:1:-5:500:200:40", "X must be a number >= 0"),
+    ("1:1:5:nan:200:40", "Y must be a number >= 0"),
+    ("1:1:5:5:0:40", "W must be a number > 0"),
+    ("1:1:5:5:10:abc", "H must be a number > 0"),
+    ("1:1:5:5:10:10:stamp", "TYPE must be one of signature, initials, date"),
+    ("3:1:5:5:10:10", "SIGNER 3 is not between 1 and 2"),
+    ("0:1:5:5:10:10", "SIGNER 0 is not between 1 and 2"),
+    ("eve@example.com:1:5:5:10:10", "SIGNER 'eve@example.com' is not the email of a --signer"),
+])
+def test_a_bad_field_is_a_usage_error_that_says_why(pdf: Path, spec: str, message: str) -> None:
+    result = run("send", str(pdf), "--signer", "Ann Lee <ann@example.com>", "--signer", "Bob Ray <bob@example.com>",
+                 "--field", spec)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_a_field_off_the_page_is_refused_by_the_library(pdf: Path) -> None:
+    result = run("send", str(pdf), "--signer", "Ann Lee <ann@example.com>", "--field", "1:9:72:500:200:40")
+    one_line_error(result, "fields[0]")
+
+
+# --- progress while sending ---------------------------------------------------------------------------------------
+
+
+def test_send_shows_its_steps_on_a_terminal_only(pdf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.progress import Progress
+
+    steps: list[str] = []
+    update = Progress.update
+
+    def record(self: Progress, task: Any, **kwargs: Any) -> None:
+        if kwargs.get("description"):
+            steps.append(kwargs["description"])
+        update(self, task, **kwargs)
+
+    monkeypatch.setattr(Progress, "update", record)
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    ok("send", str(pdf), "--signer", "Ann Lee <ann@example.com>")
+    assert steps == ["sending on local"]
+    steps.clear()
+    sent(pdf)  # --json: nothing but the JSON
+    assert steps == []
+
+
+def test_the_send_progress_hook_names_uploads_and_processing() -> None:
+    from signport.cli import _Activity
+    from signport.multipart import FilePart, multipart_request
+    from signport.provider import delayed
+
+    activity = _Activity(enabled=True)
+    seen: list[str] = []
+    activity.step = seen.append  # type: ignore[method-assign]
+    hook = activity.on_request("easyink")
+    upload = multipart_request("POST", httpx.URL("https://x.example/upload"), [FilePart("a.pdf", content=b"%PDF")])
+    assert hook(upload) == activity.bytes
+    assert hook(delayed(httpx.Request("GET", "https://x.example/draft"), 1.0)) is None
+    assert hook(httpx.Request("POST", "https://x.example/sessions", json={})) is None
+    assert seen == ["uploading to easyink", "waiting for easyink to process the documents", "talking to easyink"]
+
+
+# --- help fits an 80-column terminal ---------------------------------------------------------------------------
+
+
+def test_help_is_not_cut_off_in_80_columns() -> None:
+    def help_lines(*args: str) -> list[str]:
+        result = CliRunner().invoke(main, [*args, "--help"], terminal_width=80)
+        assert result.exit_code == 0, args
+        lines = result.stdout.splitlines()
+        assert all(len(line) <= 80 for line in lines), (args, [line for line in lines if len(line) > 80])
+        return lines
+
+    top = help_lines()
+    listed = top[top.index("Commands:") + 1:]
+    assert len(listed) == len(main.commands)
+    assert not [line for line in listed if line.rstrip().endswith("...")]  # click cuts a long first line so
+    for name in main.commands:
+        help_lines(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,63 @@ def test_error_download_is_not_written(tmp_path: Path) -> None:
     with sync_client(lambda r: httpx.Response(404, json={})) as client, pytest.raises(signport.NotFound):
         client.download("e1", to=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_failed_download_removes_the_folders_it_made(mode: str, tmp_path: Path) -> None:
+    (tmp_path / "kept").mkdir()
+    target = tmp_path / "kept" / "new" / "deeper"
+    if mode == "sync":
+        with sync_client(lambda r: httpx.Response(404, json={})) as client, pytest.raises(signport.NotFound):
+            client.download("e1", to=target)
+    else:
+        async with async_client(lambda r: httpx.Response(404, json={})) as aclient:
+            with pytest.raises(signport.NotFound):
+                await aclient.download("e1", to=target)
+    assert sorted(os.listdir(tmp_path)) == ["kept"]  # made by the caller: kept
+    assert os.listdir(tmp_path / "kept") == []
+
+
+def test_a_failed_download_keeps_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    calls = iter([httpx.Response(200, content=PDF, headers={"Content-Disposition": 'attachment; filename="a.pdf"'}),
+                  httpx.Response(404, json={})])
+    target = tmp_path / "new"
+    with sync_client(lambda r: next(calls)) as client:
+        client.download("e1", to=target)
+        with pytest.raises(signport.NotFound):
+            client.download("e1", to=target / "inner")
+    assert [p.name for p in target.iterdir()] == ["a.pdf"]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_on_request_sees_each_request_and_counts_the_body_sent(mode: str) -> None:
+    bodies: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.SyncByteStream)
+        bodies.append(sum(len(chunk) for chunk in request.stream))  # as a network transport sends it
+        if request.method == "POST" and request.url.path.endswith("/envelopes"):
+            return httpx.Response(200, json={"id": "e1"})
+        return envelope_json() if request.method == "GET" else httpx.Response(200, json={})
+
+    seen: list[str] = []
+    sent: list[tuple[int, int | None]] = []
+
+    def on_request(request: httpx.Request) -> Callable[[int, int | None], None] | None:
+        seen.append(f"{request.method} {request.url.path}")
+        return (lambda done, total: sent.append((done, total))) if request.method == "POST" else None
+
+    if mode == "sync":
+        with sync_client(handler) as client:
+            client.on_request = on_request
+            client.send(envelope(client.capabilities))
+    else:
+        async with async_client(handler) as aclient:
+            aclient.on_request = on_request
+            await aclient.send(envelope(aclient.capabilities))
+    assert seen == ["POST /api/envelopes", "POST /api/envelopes/e1/send", "GET /api/envelopes/e1"]
+    assert sent[-1] == (bodies[0], bodies[0])  # the create body, sent whole
+    assert sent[0][1] == bodies[0]
 
 
 def test_bad_ids_refused_before_any_request() -> None:
