@@ -168,4 +168,4 @@ def test_a_download_that_keeps_breaking_leaves_nothing(rig: Rig, tmp_path: Path)
         rig.fault("GET", rig.vendor.download_path, truncate=200, times=50)
         with pytest.raises(signport.TransportError):
             client.download(done.id, to=tmp_path / "out", kind=DocumentKind.EXECUTED)
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "out").exists()  # nothing written, and the folder the download made is gone
