@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
-import json
 from base64 import b64encode
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,6 +34,7 @@ from signport.provider import Flow, Page, Provider, json_body, read_back, save_t
 from signport.rules import InputRules
 from signport.states import DocumentKind, State, Verification
 from signport.transport import DownloadNames, pdf_filename
+from signport.webhooks import check_age, read_delivery
 from signport.wire import format_timestamp
 
 from . import payloads
@@ -109,18 +110,19 @@ class IinkedProvider(Provider):
         """A delivery (§7.2) -> Event; verified only with a configured verifier (§7.3).
 
         No verifier: ``Verification.NOT_CONFIGURED``. A verifier that accepts: ``VERIFIED``. A
-        verifier that refuses, fails, or has no signature header to check: ``WebhookVerificationError``.
+        verifier that refuses, fails, or has no signature header to check, or a verified delivery
+        whose ``eventTime`` is older than ``webhook_tolerance`` seconds: ``WebhookVerificationError``.
+        An unreadable delivery (not JSON, too large, too deep, headers not a mapping): ``ValidationError``.
         """
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        lowered = {k.lower(): v for k, v in headers.items()}
-        verification = self._verify(lowered, raw)
-        try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProviderError("iinked: the webhook body is not JSON", provider=PROVIDER) from exc
-        if not isinstance(payload, Mapping):
-            raise ProviderError("iinked: the webhook body is not a JSON object", provider=PROVIDER)
-        return payloads.parse_event(payload, verification)
+        delivery = read_delivery(headers, body, provider=PROVIDER, max_bytes=int(self.settings.webhook_max_bytes))
+        verification = self._verify(delivery.headers, delivery.body)
+        event = payloads.parse_event(delivery.payload, verification)
+        if verification is Verification.VERIFIED:
+            # §7.3 documents no timestamp header; the payload's eventTime (§7.2) is the only time a
+            # delivery carries, so a replay is judged by it. A delivery without one passes.
+            check_age(event.occurred_at, tolerance=timedelta(seconds=float(self.settings.webhook_tolerance)),
+                      provider=PROVIDER)
+        return event
 
     def _verify(self, headers: Mapping[str, str], body: bytes) -> Verification:
         if self._verifier is None:

@@ -14,6 +14,7 @@ import httpx
 
 from signport import config
 from signport.errors import ConfigError
+from signport.webhooks import DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE
 
 PROVIDER = "iinked"
 
@@ -59,6 +60,9 @@ class IinkedSettings:
       name it (its examples show none), so it is a setting rather than a guess.
     * ``page_size``: ``take`` for ``packages/list`` (the vendor's default and maximum are not documented, §5.7).
     * ``webhook_verifier``: a ``WebhookVerifier`` or ``"module:function"``; ``webhook_secret``: its secret.
+    * ``webhook_max_bytes``: the largest webhook body ``parse_webhook`` reads (default 1 MiB).
+    * ``webhook_tolerance``: seconds a verified delivery may be old (by its ``eventTime``) before it is
+      refused as a replay (default 300).
     """
 
     api_key: str | None = config.secret()
@@ -72,6 +76,8 @@ class IinkedSettings:
     page_size: int = 50
     webhook_verifier: Any = attrs.field(default=None, repr=False)
     webhook_secret: str | None = config.secret()
+    webhook_max_bytes: int = DEFAULT_MAX_BYTES
+    webhook_tolerance: float = DEFAULT_TOLERANCE.total_seconds()
 
     def check(self) -> None:
         """Refuse values no request could use, naming the setting (never its value)."""
@@ -80,6 +86,10 @@ class IinkedSettings:
                               f"(or set instance / base_url)", provider=PROVIDER)
         if not 1 <= self.page_size <= 1000:
             raise ConfigError(f"{PROVIDER}: page_size must be between 1 and 1000", provider=PROVIDER)
+        if self.webhook_max_bytes < 1:
+            raise ConfigError(f"{PROVIDER}: webhook_max_bytes must be >= 1", provider=PROVIDER)
+        if not self.webhook_tolerance > 0:
+            raise ConfigError(f"{PROVIDER}: webhook_tolerance must be > 0 (seconds)", provider=PROVIDER)
 
     def resolved_base_url(self) -> str:
         """``base_url`` > ``instance`` > ``environment`` preset, without a trailing slash."""

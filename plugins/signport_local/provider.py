@@ -314,7 +314,7 @@ class LocalProvider(Provider):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
         """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event."""
-        return webhooks.parse_webhook(headers, body)
+        return webhooks.parse_webhook(headers, body, max_bytes=int(self.settings.webhook_max_bytes))
 
     # --- flows (generators that never yield) ---------------------------------------------------
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:

@@ -7,6 +7,8 @@ from pathlib import Path
 import attrs
 import platformdirs
 
+from signport.webhooks import DEFAULT_MAX_BYTES
+
 #: Page size of ``list`` when no setting says otherwise.
 DEFAULT_PAGE_SIZE = 50
 #: Seconds a writer waits for another process holding the store before giving up.
@@ -23,12 +25,14 @@ class LocalSettings:
     """``path``: the store's folder (SQLite file + PDFs); ``page_size``: envelopes per listed page;
     ``busy_timeout``: seconds to wait for a concurrent writer; ``emulate``: another provider's name
     (``"iinked"``, ``"easyink"``) whose capabilities and input rules local takes on, so what that
-    vendor would refuse is refused here too, with the same error."""
+    vendor would refuse is refused here too, with the same error; ``webhook_max_bytes``: the largest
+    webhook body ``parse_webhook`` reads (default 1 MiB)."""
 
     path: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
     emulate: str | None = None
     page_size: int = attrs.field(default=DEFAULT_PAGE_SIZE)
     busy_timeout: float = attrs.field(default=DEFAULT_BUSY_TIMEOUT)
+    webhook_max_bytes: int = attrs.field(default=DEFAULT_MAX_BYTES)
 
     @page_size.validator
     def _check_page_size(self, _: attrs.Attribute[int], value: int) -> None:
@@ -39,6 +43,11 @@ class LocalSettings:
     def _check_busy_timeout(self, _: attrs.Attribute[float], value: float) -> None:
         if value < 0:
             raise ValueError("busy_timeout must be >= 0")
+
+    @webhook_max_bytes.validator
+    def _check_webhook_max_bytes(self, _: attrs.Attribute[int], value: int) -> None:
+        if value < 1:
+            raise ValueError("webhook_max_bytes must be >= 1")
 
     @property
     def folder(self) -> Path:

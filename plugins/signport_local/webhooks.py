@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from signport.errors import ValidationError
 from signport.model import Event
 from signport.states import EventKind, Verification
+from signport.webhooks import DEFAULT_MAX_BYTES, read_delivery
 
 from .states import EVENT_KINDS
 from .store import NAME, EventRecord, to_json
@@ -23,28 +23,38 @@ def webhook_delivery(event: EventRecord) -> tuple[dict[str, str], bytes]:
     return headers, to_json(event).encode("utf-8")
 
 
-def parse_webhook(headers: Mapping[str, str], body: bytes | str) -> Event:
-    """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("the webhook body is not JSON", path="body", provider=NAME) from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+def parse_webhook(headers: Mapping[str, str], body: bytes | str, *,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> Event:
+    """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event.
+
+    The delivery is read by ``signport.webhooks.read_delivery`` (size, content type, nesting);
+    anything unreadable is a ``ValidationError`` naming the part.
+    """
+    payload = read_delivery(headers, body, provider=NAME, max_bytes=max_bytes).payload
+    native = payload.get("event")
+    if not isinstance(native, str) or not native:
         raise ValidationError("the webhook body has no 'event'", path="body.event", provider=NAME)
     occurred: datetime | None = None
     when = payload.get("occurred_at")
     if when is not None:
         try:
-            occurred = datetime.fromisoformat(str(when))
+            occurred = datetime.fromisoformat(when) if isinstance(when, str) else None
         except ValueError:
-            raise ValidationError(f"not an ISO 8601 time: {when!r}", path="body.occurred_at",
-                                  provider=NAME) from None
+            occurred = None
+        if occurred is None:
+            raise ValidationError(f"not an ISO 8601 time: {str(when)[:40]!r}", path="body.occurred_at",
+                                  provider=NAME)
+        if occurred.tzinfo is None:
+            occurred = occurred.replace(tzinfo=UTC)
 
     def text(key: str) -> str | None:
         value = payload.get(key)
-        return str(value) if value is not None else None
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(f"must be text, not {type(value).__name__}", path=f"body.{key}", provider=NAME)
+        return str(value)
 
-    native = payload["event"]
     return Event(kind=EVENT_KINDS.get(native, EventKind.UNKNOWN), envelope_id=text("envelope_id"),
                  signer_id=text("signer_id"), document_id=text("document_id"), occurred_at=occurred,
                  id=text("id"), native_kind=native, provider=NAME,

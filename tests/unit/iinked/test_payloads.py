@@ -120,8 +120,8 @@ def test_webhook_actions(provider: IinkedProvider, action: str, kind: EventKind)
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"])
-def test_webhook_garbage_is_a_provider_error(provider: IinkedProvider, body: bytes) -> None:
-    with pytest.raises(signport.ProviderError):
+def test_webhook_garbage_is_a_validation_error(provider: IinkedProvider, body: bytes) -> None:
+    with pytest.raises(signport.ValidationError):
         provider.parse_webhook({}, body)
 
 
