@@ -1,6 +1,6 @@
 """EasyInk authentication: OAuth 2.0 authorization code + PKCE (S256), a token store, an ``httpx.Auth``.
 
-Reference §2: a human logs in in a browser (authorize endpoint), the code comes back on the
+docs/vendors/easyink.md §2: a human logs in in a browser (authorize endpoint), the code comes back on the
 redirect URI (by default EasyInk's own web app, so the user pastes it), and the code is
 exchanged at the token endpoint with ``client_secret`` *and* ``code_verifier``. Token
 lifetime is only known from the JWT ``exp`` (or ``expires_in``); refresh tokens are not

@@ -1,4 +1,4 @@
-"""The EasyInk ApiError body -> a signport error (reference §4).
+"""The EasyInk ApiError body -> a signport error (docs/vendors/easyink.md §4).
 
 ``{"error": {"code", "message", "innerErrors": [{"code", "message"}]}}``. The code alone is
 not enough: "not found" often comes as ``ValidationError`` (§4 quirk 1), a retryable

@@ -52,7 +52,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: fake-only: a draft document's status while processing (the reference shows only ``ProcessingReady``).
 PROCESSING = "Processing"
 
-# Documented messages (reference §6; examples/easyink/*.error.json).
+# Documented messages (docs/vendors/easyink.md §6; tests/data/vendor-examples/easyink/*.error.json).
 MSG_DRAFT_MISSING = "Signing session draft does not exists"
 MSG_LOCKED = "Signing session draft is locked and cannot be removed"
 MSG_PROCESSING = "Document processing is in progress. Try again later."

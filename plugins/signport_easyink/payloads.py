@@ -1,6 +1,6 @@
 """EasyInk JSON <-> neutral model, pure functions (no I/O).
 
-Three shapes describe a session (reference §6): the *draft view* (SigningConfiguration,
+Three shapes describe a session (docs/vendors/easyink.md §6): the *draft view* (SigningConfiguration,
 §6.1 #2), the *session view* (SigningView, §6.7 #23) and the *search item*
 (SigningSessionItem, §6.8 #29). ``parse_envelope`` tells them apart by their keys.
 Request bodies for participants and fields are built here too.

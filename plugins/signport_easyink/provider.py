@@ -1,7 +1,7 @@
 """The EasyInk provider: the neutral flows built from the route table and the payload mappers.
 
 Every flow is a sans-I/O generator (see ``signport.provider``). Section numbers (§) refer to
-the vendor reference compiled in the project's shared notes (``vendor-api/easyink.md``).
+the project's vendor notes, ``docs/vendors/easyink.md``.
 """
 
 from __future__ import annotations

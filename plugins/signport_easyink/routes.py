@@ -1,7 +1,7 @@
 """Every EasyInk method + path, in one table.
 
 Only 7 of the 34 operations have their method and path written out by the vendor
-(reference §6.0, "documented"); the rest were reconstructed ("inferred", with the
+(docs/vendors/easyink.md §6.0, "documented"); the rest were reconstructed ("inferred", with the
 reference's confidence). A path corrected after recording against staging is a
 one-line change here: the flows and the fake both read this table.
 """
@@ -47,7 +47,7 @@ class Route:
 _D = "/api/signingSessionDrafts"
 _S = "/api/signingSessions"
 
-#: The route table (reference §6.0; "#n" is the operation number there).
+#: The route table (docs/vendors/easyink.md §6.0; "#n" is the operation number there).
 ROUTES: dict[str, Route] = {r.name: r for r in (
     Route("create_draft", "POST", _D, "documented", "§6.1 #1 (S3)"),
     Route("get_draft", "GET", _D + "/{signingSessionId}", "inferred", "§6.1 #2", "high"),
@@ -100,7 +100,7 @@ ROUTES: dict[str, Route] = {r.name: r for r in (
           "§6.9 #34", "medium"),
 )}
 
-#: The identity provider's endpoints (reference §2), relative to the identity host.
+#: The identity provider's endpoints (docs/vendors/easyink.md §2), relative to the identity host.
 AUTHORIZE_PATH = "/connect/authorize"
 TOKEN_PATH = "/connect/token"  # noqa: S105 (a path)
 

@@ -15,7 +15,7 @@ from signport import config
 
 PROVIDER = "easyink"
 
-#: Reference §1 (S2, S1): API host, identity host and the documented callback per environment.
+#: docs/vendors/easyink.md §1 (S2, S1): API host, identity host and the documented callback per environment.
 ENVIRONMENTS: dict[str, dict[str, str]] = {
     "production": {
         "api": "https://api.easyink.io",
@@ -29,7 +29,7 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Reference §2: the four documented scopes (``offline_access`` is not among them).
+#: docs/vendors/easyink.md §2: the four documented scopes (``offline_access`` is not among them).
 DEFAULT_SCOPE = "openid hermes_api hermes_idp profile"
 
 
@@ -44,7 +44,7 @@ def _positive(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
 
 
 def _page_size(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
-    # Reference §6.8 #29: pageSize is 1-100.
+    # docs/vendors/easyink.md §6.8 #29: pageSize is 1-100.
     if not 1 <= value <= 100:
         raise ValueError(f"{attribute.name} must be between 1 and 100")
 
@@ -88,12 +88,12 @@ class EasyInkSettings:
 
     @property
     def authorize_url(self) -> str:
-        """Reference §2 step 2."""
+        """docs/vendors/easyink.md §2 step 2."""
         return f"{self.identity_base}/connect/authorize"
 
     @property
     def token_url(self) -> str:
-        """Reference §2 step 3."""
+        """docs/vendors/easyink.md §2 step 3."""
         return f"{self.identity_base}/connect/token"
 
     @property

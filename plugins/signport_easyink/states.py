@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from signport.states import Delivery, SignerState, SigningOrder, State
 
-#: Session ``status`` (reference §5.1). ``Pending`` and ``InProgress`` both follow a start; the
+#: Session ``status`` (docs/vendors/easyink.md §5.1). ``Pending`` and ``InProgress`` both follow a start; the
 #: reference does not say how they differ, so ``Pending`` reads as sent-but-untouched.
 SESSION_STATES: Mapping[str, State] = {
     "Draft": State.DRAFT,

@@ -1,6 +1,6 @@
 """iinked Sign error bodies -> the signport error family.
 
-Reference: ../shared/vendor-api/iinked.md §8. The body is ``{"error": "<code>", "message": "..."}``;
+Reference: docs/vendors/iinked.md §8. The body is ``{"error": "<code>", "message": "..."}``;
 codes follow ``{type}_not_found``, ``{type}_not_authorized``, ``{type}_invalid_{error}``,
 ``{type}_exception_{error}``, ``{type}_feature_{error}``, ``{type}_not_safe_{property}``,
 ``{type}_length_{property}``, ``{type}_range_{property}``. The vendor's code and message are kept

@@ -1,7 +1,7 @@
 """A faithful fake of the iinked Sign packages API (Starlette), for tests and for recording cassettes.
 
 It implements the endpoints signport uses with the rules the reference documents
-(../shared/vendor-api/iinked.md): the ``api_key`` header (or a Bearer token), case-sensitive type
+(docs/vendors/iinked.md): the ``api_key`` header (or a Bearer token), case-sensitive type
 constants (``package_invalid_type``), ``package_add_no_documents``/``no_signers`` for ``open``, the
 state rules of §5.3/§5.4/§5.8, sequential signing, ``generateSignerLinks``, ``skip``/``take``, and
 response shapes key for key like the documented examples (a test compares them).

@@ -1,6 +1,6 @@
 """iinked Sign JSON <-> the neutral model. Pure: no I/O, no clock.
 
-Reference: ../shared/vendor-api/iinked.md §3 (conventions), §5.2-§5.10 (shapes), §7.2 (webhooks),
+Reference: docs/vendors/iinked.md §3 (conventions), §5.2-§5.10 (shapes), §7.2 (webhooks),
 §11 (externalId), §12 (quirks). Every field is optional and may be ``null`` (§3); every quirk in
 §12 is tolerated: ``exernalId``, ``signLink`` as a string or an object, 0-7 fractional digits,
 ``order`` (status) vs ``index`` (package, list), empty ``mobileNumber``.

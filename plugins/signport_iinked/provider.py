@@ -1,6 +1,6 @@
 """The iinked Sign provider: packages API flows built from ``routes`` and ``payloads``.
 
-Reference: ../shared/vendor-api/iinked.md (section numbers in the comments). Where the reference
+Reference: docs/vendors/iinked.md (section numbers in the comments). Where the reference
 is silent the flow says so and either refuses (capabilities) or checks first instead of guessing.
 """
 
@@ -147,7 +147,7 @@ class IinkedProvider(Provider):
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
         """§5.1 upload each document, then §5.2 ``packages/add`` (state ``open`` or ``draft``)."""
         if envelope.fields:
-            self.unsupported("fields", "iinked cannot place fields through its API (reference §10)")
+            self.unsupported("fields", "iinked cannot place fields through its API (docs/vendors/iinked.md §10)")
         uploaded: list[str] = []
         try:
             documents = yield from self._upload_all(envelope.documents, uploaded)
@@ -259,7 +259,7 @@ class IinkedProvider(Provider):
         """
         if kind is not DocumentKind.EXECUTED:
             self.unsupported(f"download_{kind.value}",
-                             f"iinked does not document {kind.value} downloads (reference §5.13)")
+                             f"iinked does not document {kind.value} downloads (docs/vendors/iinked.md §5.13)")
         status = yield from self._status(envelope_id)
         envelope = payloads.parse_envelope(status)
         if envelope.state is not State.COMPLETED:
@@ -327,7 +327,7 @@ class IinkedProvider(Provider):
         cause = exc if isinstance(exc, SignportError) else None
         return PartialFailure(
             f"iinked: {doing} failed after uploading temporary file(s) {', '.join(uploaded)}; the vendor "
-            f"deletes unattached temporary files after {TEMPORARY_FILE_HOURS} h (reference §5.1)",
+            f"deletes unattached temporary files after {TEMPORARY_FILE_HOURS} h (docs/vendors/iinked.md §5.1)",
             envelope_id=envelope_id, remote_ids=uploaded, cleaned_up=False, cause=cause,
             provider=PROVIDER)
 

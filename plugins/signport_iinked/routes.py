@@ -1,6 +1,6 @@
 """Every iinked Sign endpoint signport calls, in one table, and the requests built from it.
 
-Reference: ../shared/vendor-api/iinked.md §5.0 (endpoint index). Most mutations are
+Reference: docs/vendors/iinked.md §5.0 (endpoint index). Most mutations are
 ``POST /<resource>/<verb>`` with ``packageId`` in the JSON body (§3); reads are GETs with
 the id in the path. Every route here is documented unless its ``note`` says otherwise.
 """

@@ -1,6 +1,6 @@
 """iinked Sign settings: credentials, region presets, and the knobs the reference leaves open.
 
-Reference: ../shared/vendor-api/iinked.md §1 (hosts), §2 (authentication), §5.1 (upload),
+Reference: docs/vendors/iinked.md §1 (hosts), §2 (authentication), §5.1 (upload),
 §5.10 (links), §7.3 (webhook verification).
 """
 

@@ -1,6 +1,6 @@
 """iinked Sign native values -> neutral ones, in tables (unknown values -> UNKNOWN, raw kept).
 
-Reference: ../shared/vendor-api/iinked.md §4.1 (package types), §4.2 (package states),
+Reference: docs/vendors/iinked.md §4.1 (package types), §4.2 (package states),
 §7.2 (webhook actions).
 """
 

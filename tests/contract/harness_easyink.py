@@ -81,7 +81,7 @@ class EasyInkHarness:
         self._people().expire(envelope_id)
 
     def webhook(self, kind_name: str, envelope: signport.Envelope) -> tuple[dict[str, str], bytes] | None:
-        return None  # EasyInk documents no webhooks (reference §7)
+        return None  # EasyInk documents no webhooks (docs/vendors/easyink.md §7)
 
     def close(self) -> None:
         self._stack.close()
