@@ -52,7 +52,7 @@ def _load_handlers(specs: tuple[str, ...]) -> Handlers:
     return chosen
 
 
-@click.command()
+@click.command(short_help="Poll a provider and report each envelope change once.")
 @click.option("--provider", "-p", "provider_name", metavar="NAME",
               help="Provider to watch (default: as for the other commands).")
 @click.option("--store", metavar="URL", help=f"Event store: a SQLite path or sqlite:///path, or postgresql://... "
