@@ -132,6 +132,7 @@ def _checked(file: ConfigFile) -> ConfigFile:
     for key, value in file.data.items():
         if isinstance(value, Mapping):
             if key in installed:
+                _check_table(file, key, value)
                 continue
             hint = did_you_mean(key, installed) or (f" (did you mean {key!r} = ...?)" if key in TOP_LEVEL_KEYS else "")
             raise ConfigError(f"unknown table [{key}] in {file.path}{hint}: no provider of that name is installed; "
@@ -144,6 +145,18 @@ def _checked(file: ConfigFile) -> ConfigFile:
     if provider is not None and not isinstance(provider, str):
         raise ConfigError(f"provider in {file.path}: must be a string (a provider name)")
     return file
+
+
+def _check_table(file: ConfigFile, provider: str, table: Mapping[str, Any]) -> None:
+    """Refuse keys in ``[provider]`` that are not among its settings (even when another provider is in use)."""
+    from .registry import provider_class
+
+    try:
+        known = [a.name for a in attrs.fields(provider_class(provider).settings_class)]
+    except ConfigError:  # a plugin that cannot be loaded: reported when it is used
+        return
+    for name in sorted(set(table) - set(known)):
+        raise unknown_setting(provider, name, known, f" in [{provider}] of {file.path}")
 
 
 def provider_name(explicit: str | None, file: ConfigFile) -> str:

@@ -301,3 +301,11 @@ def test_an_unknown_provider_suggests_the_closest() -> None:
     with pytest.raises(signport.ConfigError) as info:
         signport.connect("iinkd")
     assert "did you mean 'iinked'?" in str(info.value)
+
+
+def test_a_typo_in_the_table_of_a_provider_not_in_use_is_refused_too(tmp_path: Path) -> None:
+    (tmp_path / "signport.toml").write_text('provider = "toy"\n[local]\nbusy_timout = 3\n')
+    with pytest.raises(signport.ConfigError) as info:
+        signport.connect()
+    assert "did you mean 'busy_timeout'?" in str(info.value)
+    assert "[local]" in str(info.value)
