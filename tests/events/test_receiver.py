@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,9 @@ def _iinked(**settings: Any) -> signport.Client:
 
 
 def _iinked_body() -> bytes:
-    return json.dumps({"action": "package_executed", "packageId": "p1", "eventId": "e1",
-                       "eventTime": "2026-01-02T03:04:05.1234567Z"}).encode()
+    # Signed now: a verified iinked delivery older than ``webhook_tolerance`` is refused as a replay.
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    return json.dumps({"action": "package_executed", "packageId": "p1", "eventId": "e1", "eventTime": now}).encode()
 
 
 def test_a_configured_verifier_that_fails_answers_401_and_calls_nothing(store: SQLiteStore) -> None:
