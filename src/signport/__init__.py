@@ -20,7 +20,19 @@ from .errors import (
     WaitTimeout,
     WebhookVerificationError,
 )
-from .model import Document, DraftUpdate, Envelope, Event, Field, Placement, Signer, SignerUpdate
+from .model import (
+    Document,
+    DraftUpdate,
+    Envelope,
+    EnvelopeRef,
+    Event,
+    Field,
+    Placement,
+    Signer,
+    SignerRef,
+    SignerUpdate,
+    StoredEnvelope,
+)
 from .registry import hookimpl, providers
 from .states import (
     Delivery,
@@ -46,6 +58,7 @@ __all__ = [
     "DocumentKind",
     "DraftUpdate",
     "Envelope",
+    "EnvelopeRef",
     "Event",
     "EventKind",
     "Field",
@@ -58,11 +71,13 @@ __all__ = [
     "ProviderError",
     "RateLimited",
     "Signer",
+    "SignerRef",
     "SignerState",
     "SignerUpdate",
     "SigningOrder",
     "SignportError",
     "State",
+    "StoredEnvelope",
     "TransportError",
     "UnsupportedFeature",
     "ValidationError",

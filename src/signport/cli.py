@@ -23,14 +23,14 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
 from . import __version__, config, registry
 from .capabilities import Capabilities
-from .errors import ProviderError, SignportError, UnsupportedFeature, WaitTimeout
+from .errors import SignportError, WaitTimeout
 from .model import Document, Envelope, Field, Placement, Signer
 from .provider import EXT_DELAY
 from .states import DocumentKind, FieldType, SigningOrder, State
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from .client import Client
+    from .simulated import LocalOperations
 
 #: Keys left out of ``--json`` output: vendor payloads and signing links are not for terminals or logs.
 _PRIVATE_KEYS = frozenset({"raw", "signing_url"})
@@ -637,26 +638,6 @@ def void(opts: _Options, envelope_id: str, reason: str) -> None:
         click.echo(line)
 
 
-@runtime_checkable
-class SimulatedSigning(Protocol):
-    """What a provider with simulated signers (``local``) offers beyond the neutral API."""
-
-    def sign(self, envelope_id: str, signer_id: str) -> object:
-        """Sign as that signer."""
-
-    def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> object:
-        """Decline as that signer."""
-
-
-def _simulator(client: Client) -> SimulatedSigning:
-    provider = client.provider
-    if not client.capabilities.simulated_signing or not isinstance(provider, SimulatedSigning):
-        raise UnsupportedFeature(f"{provider.name} cannot sign or decline on a signer's behalf; "
-                                 "signers act through the vendor", feature="simulated_signing",
-                                 provider=provider.name)
-    return provider
-
-
 def _find_signer(envelope: Envelope, ref: str) -> Signer | None:
     matchers: tuple[Callable[[Signer], bool], ...] = (
         lambda s: s.id == ref, lambda s: s.key == ref, lambda s: (s.email or "").casefold() == ref.casefold())
@@ -668,11 +649,11 @@ def _find_signer(envelope: Envelope, ref: str) -> Signer | None:
 
 
 def _act(opts: _Options, envelope_id: str, signer_ref: str,
-         action: Callable[[SimulatedSigning, str], object], verb: str) -> None:
+         action: Callable[[LocalOperations, str], object], verb: str) -> None:
     with _client(opts) as client:
-        simulator = _simulator(client)
+        local = client.local
         signer = _find_signer(client.get(envelope_id), signer_ref)
-        action(simulator, signer.id if signer is not None and signer.id else signer_ref)
+        action(local, signer.id if signer is not None and signer.id else signer_ref)
         envelope = client.get(envelope_id)
     click.echo(f"{signer.name if signer else signer_ref} {verb}")
     for line in _snapshot(envelope):
@@ -782,12 +763,6 @@ def sample_pdf(parties: int = 2) -> bytes:
     return buffer.getvalue()
 
 
-def _id(value: str | None) -> str:
-    if not value:
-        raise ProviderError("the provider returned an object without an id")
-    return value
-
-
 def default_demo_folder() -> Path:
     """Where ``signport demo`` keeps its store and output unless ``--path`` is given."""
     import platformdirs
@@ -830,20 +805,20 @@ def demo(opts: _Options, path: Path | None, out: Path | None) -> None:
         message="Please sign the sample agreement.",
     )
     with _client(_Options(name), **settings) as client:
-        simulator = _simulator(client)
+        local = client.local
         click.echo(f"provider {client.provider.name}" + (f", store {folder}" if name == "local" else ""))
         if client.capabilities.drafts:
             draft = client.create_draft(envelope)
             show("draft created", draft)
-            current = client.send_draft(_id(draft.id))
+            current = client.send_draft(draft)
         else:
             current = client.send(envelope)
         show("sent", current)
-        envelope_id = _id(current.id)
+        envelope_id = current.id
         for i, demo_signer in enumerate(DEMO_SIGNERS):
             signer = _find_signer(current, demo_signer.email or "") or current.signers[i]
-            simulator.sign(envelope_id, _id(signer.id))
-            current = client.get(envelope_id)
+            local.sign(current, signer)
+            current = client.get(current)
             show(f"{signer.name} signed", current)
         target = out if out is not None else folder / "executed" / envelope_id
         target.mkdir(parents=True, exist_ok=True)

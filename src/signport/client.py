@@ -35,14 +35,25 @@ from .config import (
     resolve_settings,
 )
 from .errors import ProviderError, SignportError, TransportError, ValidationError, WaitTimeout
-from .model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
+from .model import (
+    Document,
+    DraftUpdate,
+    Envelope,
+    EnvelopeRef,
+    Event,
+    Signer,
+    SignerRef,
+    SignerUpdate,
+    StoredEnvelope,
+)
 from .provider import EXT_DELAY, EXT_SAVE_TO, EXT_SAVED, Flow, Page, Provider, SaveTarget
+from .refs import envelope_ref, signer_ref
 from .registry import provider_class
+from .simulated import AsyncLocalOperations, LocalOperations, SimulatedSigning, simulator
 from .states import Delivery, DocumentKind, State
 from .validation import (
     validate_draft_update,
     validate_envelope,
-    validate_id,
     validate_reason,
     validate_signer_update,
 )
@@ -95,23 +106,32 @@ class _Operations:
         # The name refusals carry: the emulated provider's for ``local`` with ``emulate=...``.
         return self.provider.rules_of
 
+    def stored(self, envelope: Envelope) -> StoredEnvelope:
+        """An envelope the provider returned, typed with its id (a provider that gives none is at fault)."""
+        if not envelope.id:
+            raise ProviderError(f"{self.provider.name} returned an envelope without an id", provider=self.provider.name)
+        return StoredEnvelope.of(envelope)
+
+    def _stored(self, flow: Flow[Envelope]) -> Flow[StoredEnvelope]:
+        return self.stored((yield from flow))
+
     @_tagged
-    def create(self, envelope: Envelope, send: bool, extras: Mapping[str, Any] | None) -> Flow[Envelope]:
+    def create(self, envelope: Envelope, send: bool, extras: Mapping[str, Any] | None) -> Flow[StoredEnvelope]:
         if not send:
             self.caps.require("drafts", provider=self.name)
         validate_envelope(envelope)
         envelope = self.caps.check_envelope(envelope, provider=self.name, ignore=self.ignore)
         self.provider.validate(envelope)
-        return _keyed(self.provider.create(envelope, send=send, extras=dict(extras or {})), envelope)
+        return self._stored(_keyed(self.provider.create(envelope, send=send, extras=dict(extras or {})), envelope))
 
     @_tagged
-    def send_draft(self, envelope_id: str) -> Flow[Envelope]:
+    def send_draft(self, envelope_id: EnvelopeRef) -> Flow[StoredEnvelope]:
         self.caps.require("drafts", provider=self.name)
-        return self.provider.send_draft(validate_id(envelope_id))
+        return self._stored(self.provider.send_draft(envelope_ref(envelope_id)))
 
     @_tagged
-    def get(self, envelope_id: str) -> Flow[Envelope]:
-        return self.provider.get(validate_id(envelope_id))
+    def get(self, envelope_id: EnvelopeRef) -> Flow[StoredEnvelope]:
+        return self._stored(self.provider.get(envelope_ref(envelope_id)))
 
     @_tagged
     def states(self, states: Iterable[State] | State | None) -> frozenset[State] | None:
@@ -126,40 +146,42 @@ class _Operations:
         return self.provider.list_page(states, cursor)
 
     @_tagged
-    def update_draft(self, envelope_id: str, update: DraftUpdate,
-                     extras: Mapping[str, Any] | None) -> Flow[Envelope]:
-        validate_id(envelope_id)
+    def update_draft(self, envelope_id: EnvelopeRef, update: DraftUpdate,
+                     extras: Mapping[str, Any] | None) -> Flow[StoredEnvelope]:
+        envelope_id = envelope_ref(envelope_id)
         update = self.caps.check_draft_update(update, provider=self.name, ignore=self.ignore)
         validate_draft_update(update)
         self.provider.rules.draft_update(update)
-        return self.provider.update_draft(envelope_id, update, dict(extras or {}))
+        return self._stored(self.provider.update_draft(envelope_id, update, dict(extras or {})))
 
     @_tagged
-    def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
-        validate_id(envelope_id)
-        validate_id(signer_id, "signer_id")
+    def update_signer(self, envelope_id: EnvelopeRef, signer_id: SignerRef,
+                      update: SignerUpdate) -> Flow[StoredEnvelope]:
+        envelope_id = envelope_ref(envelope_id)
+        signer_id = signer_ref(signer_id)
         self.caps.check_signer_update(update, provider=self.name)
         validate_signer_update(update)
         self.provider.validate_signer_update(update)
-        return self.provider.update_signer(envelope_id, signer_id, update)
+        return self._stored(self.provider.update_signer(envelope_id, signer_id, update))
 
     @_tagged
-    def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
-        validate_id(envelope_id)
+    def void(self, envelope_id: EnvelopeRef, reason: str | None) -> Flow[StoredEnvelope]:
+        envelope_id = envelope_ref(envelope_id)
         validate_reason(reason)
         self.provider.rules.void_reason(reason)
-        return self.provider.void(envelope_id, reason)
+        return self._stored(self.provider.void(envelope_id, reason))
 
     @_tagged
-    def delete_draft(self, envelope_id: str) -> Flow[None]:
+    def delete_draft(self, envelope_id: EnvelopeRef) -> Flow[None]:
         self.caps.require("delete_draft", provider=self.name)
-        return self.provider.delete_draft(validate_id(envelope_id))
+        return self.provider.delete_draft(envelope_ref(envelope_id))
 
     @_tagged
-    def download(self, envelope_id: str, to: str | Path, kind: DocumentKind | str) -> tuple[Flow[list[Path]], Path]:
+    def download(self, envelope_id: EnvelopeRef, to: str | Path,
+                 kind: DocumentKind | str) -> tuple[Flow[list[Path]], Path]:
         kind = _enum(DocumentKind, kind, "kind")
         self.caps.require_download(kind, provider=self.name)
-        validate_id(envelope_id)
+        envelope_id = envelope_ref(envelope_id)
         folder = Path(to)
         if folder.exists() and not folder.is_dir():
             raise ValidationError(f"not a folder: {folder}", path="to")
@@ -171,20 +193,20 @@ class _Operations:
         return _tidy_on_failure(self.provider.download(envelope_id, kind, folder), created), folder
 
     @_tagged
-    def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
+    def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> Flow[str]:
         self.caps.require("signing_urls", provider=self.name)
-        return self.provider.signing_url(validate_id(envelope_id), validate_id(signer_id, "signer_id"))
+        return self.provider.signing_url(envelope_ref(envelope_id), signer_ref(signer_id))
 
     @_tagged
-    def duplicate(self, envelope_id: str, subject: str | None, void_original: bool,
-                  reason: str | None) -> Flow[Envelope]:
+    def duplicate(self, envelope_id: EnvelopeRef, subject: str | None, void_original: bool,
+                  reason: str | None) -> Flow[StoredEnvelope]:
         self.caps.require("duplicate", provider=self.name)
         if subject is not None:
             validate_draft_update(DraftUpdate(subject=subject))
         validate_reason(reason)
         self.provider.rules.duplicate(subject, void_original=void_original, reason=reason)
-        return self.provider.duplicate(validate_id(envelope_id), subject=subject,
-                                       void_original=void_original, reason=reason)
+        return self._stored(self.provider.duplicate(envelope_ref(envelope_id), subject=subject,
+                                                    void_original=void_original, reason=reason))
 
     @_tagged
     def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
@@ -259,11 +281,28 @@ def _enum(cls: type[E], value: object, path: str) -> E:
 
 
 def _draft_update(subject: str | None, sign_by: datetime | None, message: str | None,
-                  add_signers: Iterable[Signer], remove_signers: Iterable[str],
-                  add_documents: Iterable[Document], remove_documents: Iterable[str]) -> DraftUpdate:
+                  add_signers: Iterable[Signer], remove_signers: Iterable[SignerRef],
+                  add_documents: Iterable[Document], remove_documents: Iterable[Document | str]) -> DraftUpdate:
+    def ids(refs: Iterable[Any], path: str) -> list[str] | str:
+        if isinstance(refs, str):
+            return refs  # a lone id
+        out = []
+        for i, ref in enumerate(refs):
+            if isinstance(ref, Signer | Document):
+                if ref.id is None:
+                    raise ValidationError("has no id: use one of an envelope the client returned",
+                                          path=f"{path}[{i}]")
+                ref = ref.id
+            out.append(ref)
+        return out
+
+    if isinstance(remove_signers, Signer):
+        remove_signers = [remove_signers]
+    if isinstance(remove_documents, Document):
+        remove_documents = [remove_documents]
     return DraftUpdate(subject=subject, sign_by=sign_by, message=message, add_signers=add_signers,
-                       remove_signers=remove_signers, add_documents=add_documents,
-                       remove_documents=remove_documents)
+                       remove_signers=ids(remove_signers, "remove_signers"), add_documents=add_documents,
+                       remove_documents=ids(remove_documents, "remove_documents"))
 
 
 class _WaitSchedule:
@@ -330,6 +369,9 @@ class _BaseClient:
     def capabilities(self) -> Capabilities:
         """What the provider supports."""
         return self._provider.capabilities
+
+    def _simulator(self) -> SimulatedSigning:
+        return simulator(self._provider)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} provider={self._provider.name!r}>"
@@ -473,12 +515,12 @@ class _Sink:
 class _Waiter:
     """``wait``'s bookkeeping: report changes, stop on a terminal state, time out with the last envelope."""
 
-    def __init__(self, schedule: _WaitSchedule, on_change: Callable[[Envelope], None] | None) -> None:
+    def __init__(self, schedule: _WaitSchedule, on_change: Callable[[StoredEnvelope], None] | None) -> None:
         self.schedule = schedule
         self.on_change = on_change
         self.last: Envelope | None = None
 
-    def seen(self, envelope: Envelope) -> float | None:
+    def seen(self, envelope: StoredEnvelope) -> float | None:
         """``None`` when done; else how long to sleep before the next look."""
         if self.on_change is not None and (self.last is None or _changed(self.last, envelope)):
             self.on_change(envelope)
@@ -566,61 +608,68 @@ class Client(_BaseClient):
         return self._judge(request, response, tries)
 
     # --- the public API ------------------------------------------------------------------------
-    def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+    @property
+    def local(self) -> LocalOperations:
+        """Operations only the ``local`` provider has: ``client.local.sign(env, signer)``, ``decline``,
+        ``expire``, ``events``. On any other provider, ``UnsupportedFeature`` (naming provider and feature)."""
+        return LocalOperations(self._simulator(), self._ops)
+
+    def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> StoredEnvelope:
         """Create ``envelope`` and send it to its signers."""
         return self.run(self._ops.create(envelope, True, extras))
 
-    def create_draft(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+    def create_draft(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> StoredEnvelope:
         """Create ``envelope`` as a draft; nobody is notified."""
         return self.run(self._ops.create(envelope, False, extras))
 
-    def send_draft(self, envelope_id: str) -> Envelope:
+    def send_draft(self, envelope_id: EnvelopeRef) -> StoredEnvelope:
         """Send a draft to its signers."""
         return self.run(self._ops.send_draft(envelope_id))
 
-    def get(self, envelope_id: str) -> Envelope:
+    def get(self, envelope_id: EnvelopeRef) -> StoredEnvelope:
         """Read one envelope."""
         return self.run(self._ops.get(envelope_id))
 
-    def list(self, states: Iterable[State] | State | None = None) -> Iterator[Envelope]:
+    def list(self, states: Iterable[State] | State | None = None) -> Iterator[StoredEnvelope]:
         """Every envelope (optionally in ``states``), fetched lazily page by page."""
         chosen = self._ops.states(states)
         return self._iterate(chosen)
 
-    def _iterate(self, states: frozenset[State] | None) -> Iterator[Envelope]:
+    def _iterate(self, states: frozenset[State] | None) -> Iterator[StoredEnvelope]:
         cursor: Any = None
         while True:
             page = self.run(self._ops.list_page(states, cursor))
-            yield from page.envelopes
+            yield from (self._ops.stored(e) for e in page.envelopes)
             if page.next is None:
                 return
             cursor = page.next
 
-    def update_draft(self, envelope_id: str, *, subject: str | None = None, sign_by: datetime | None = None,
+    def update_draft(self, envelope_id: EnvelopeRef, *, subject: str | None = None, sign_by: datetime | None = None,
                      message: str | None = None, add_signers: Iterable[Signer] = (),
-                     remove_signers: Iterable[str] = (), add_documents: Iterable[Document] = (),
-                     remove_documents: Iterable[str] = (), extras: Mapping[str, Any] | None = None) -> Envelope:
+                     remove_signers: Iterable[SignerRef] = (), add_documents: Iterable[Document] = (),
+                     remove_documents: Iterable[Document | str] = (),
+                     extras: Mapping[str, Any] | None = None) -> StoredEnvelope:
         """Change a draft: subject, sign-by date, message, signers, documents."""
         update = _draft_update(subject, sign_by, message, add_signers, remove_signers, add_documents,
                                remove_documents)
         return self.run(self._ops.update_draft(envelope_id, update, extras))
 
-    def update_signer(self, envelope_id: str, signer_id: str, *, email: str | None = None,
-                      phone: str | None = None, delivery: Iterable[Delivery] | None = None) -> Envelope:
+    def update_signer(self, envelope_id: EnvelopeRef, signer_id: SignerRef, *, email: str | None = None,
+                      phone: str | None = None, delivery: Iterable[Delivery] | None = None) -> StoredEnvelope:
         """Change a signer's contact details on a live envelope."""
         update = SignerUpdate(email=email, phone=phone, delivery=delivery)
         return self.run(self._ops.update_signer(envelope_id, signer_id, update))
 
-    def void(self, envelope_id: str, reason: str | None = None) -> Envelope:
+    def void(self, envelope_id: EnvelopeRef, reason: str | None = None) -> StoredEnvelope:
         """Withdraw a sent envelope."""
         return self.run(self._ops.void(envelope_id, reason))
 
-    def delete_draft(self, envelope_id: str) -> None:
+    def delete_draft(self, envelope_id: EnvelopeRef) -> None:
         """Delete a draft for good."""
         self.run(self._ops.delete_draft(envelope_id))
 
-    def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
-             on_change: Callable[[Envelope], None] | None = None) -> Envelope:
+    def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float = 5,
+             on_change: Callable[[StoredEnvelope], None] | None = None) -> StoredEnvelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
         waiter = _Waiter(self._ops.schedule(timeout, poll), on_change)
         while True:
@@ -630,18 +679,18 @@ class Client(_BaseClient):
                 return envelope
             time.sleep(sleep)
 
-    def download(self, envelope_id: str, to: str | Path, kind: DocumentKind | str = DocumentKind.EXECUTED,
+    def download(self, envelope_id: EnvelopeRef, to: str | Path, kind: DocumentKind | str = DocumentKind.EXECUTED,
                  progress: Progress | None = None) -> builtins.list[Path]:
         """Stream the documents of ``kind`` into the folder ``to``; returns the files written."""
         flow, _ = self._ops.download(envelope_id, to, kind)
         return self.run(flow, progress)
 
-    def signing_url(self, envelope_id: str, signer_id: str) -> str:
+    def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> str:
         """A URL where that signer signs."""
         return self.run(self._ops.signing_url(envelope_id, signer_id))
 
-    def duplicate(self, envelope_id: str, subject: str | None = None, void_original: bool = False,
-                  reason: str | None = None) -> Envelope:
+    def duplicate(self, envelope_id: EnvelopeRef, subject: str | None = None, void_original: bool = False,
+                  reason: str | None = None) -> StoredEnvelope:
         """A new draft copied from an envelope (the original voided if ``void_original``)."""
         return self.run(self._ops.duplicate(envelope_id, subject, void_original, reason))
 
@@ -726,63 +775,70 @@ class AsyncClient(_BaseClient):
             raise self._network_failure(request, exc, tries, status) from exc
         return self._judge(request, response, tries)
 
-    async def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+    @property
+    def local(self) -> AsyncLocalOperations:
+        """Operations only the ``local`` provider has, awaited: ``await client.local.sign(env, signer)``,
+        ``decline``, ``expire``, ``events``. On any other provider, ``UnsupportedFeature`` (naming provider
+        and feature), raised when the attribute is read."""
+        return AsyncLocalOperations(self._simulator(), self._ops)
+
+    async def send(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> StoredEnvelope:
         """Create ``envelope`` and send it to its signers."""
         return await self.run(self._ops.create(envelope, True, extras))
 
-    async def create_draft(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> Envelope:
+    async def create_draft(self, envelope: Envelope, *, extras: Mapping[str, Any] | None = None) -> StoredEnvelope:
         """Create ``envelope`` as a draft; nobody is notified."""
         return await self.run(self._ops.create(envelope, False, extras))
 
-    async def send_draft(self, envelope_id: str) -> Envelope:
+    async def send_draft(self, envelope_id: EnvelopeRef) -> StoredEnvelope:
         """Send a draft to its signers."""
         return await self.run(self._ops.send_draft(envelope_id))
 
-    async def get(self, envelope_id: str) -> Envelope:
+    async def get(self, envelope_id: EnvelopeRef) -> StoredEnvelope:
         """Read one envelope."""
         return await self.run(self._ops.get(envelope_id))
 
-    def list(self, states: Iterable[State] | State | None = None) -> AsyncIterator[Envelope]:
+    def list(self, states: Iterable[State] | State | None = None) -> AsyncIterator[StoredEnvelope]:
         """Every envelope (optionally in ``states``), fetched lazily page by page: ``async for``."""
         chosen = self._ops.states(states)
         return self._iterate(chosen)
 
-    async def _iterate(self, states: frozenset[State] | None) -> AsyncIterator[Envelope]:
+    async def _iterate(self, states: frozenset[State] | None) -> AsyncIterator[StoredEnvelope]:
         cursor: Any = None
         while True:
             page = await self.run(self._ops.list_page(states, cursor))
             for envelope in page.envelopes:
-                yield envelope
+                yield self._ops.stored(envelope)
             if page.next is None:
                 return
             cursor = page.next
 
-    async def update_draft(self, envelope_id: str, *, subject: str | None = None,
+    async def update_draft(self, envelope_id: EnvelopeRef, *, subject: str | None = None,
                            sign_by: datetime | None = None, message: str | None = None,
-                           add_signers: Iterable[Signer] = (), remove_signers: Iterable[str] = (),
-                           add_documents: Iterable[Document] = (), remove_documents: Iterable[str] = (),
-                           extras: Mapping[str, Any] | None = None) -> Envelope:
+                           add_signers: Iterable[Signer] = (), remove_signers: Iterable[SignerRef] = (),
+                           add_documents: Iterable[Document] = (), remove_documents: Iterable[Document | str] = (),
+                           extras: Mapping[str, Any] | None = None) -> StoredEnvelope:
         """Change a draft: subject, sign-by date, message, signers, documents."""
         update = _draft_update(subject, sign_by, message, add_signers, remove_signers, add_documents,
                                remove_documents)
         return await self.run(self._ops.update_draft(envelope_id, update, extras))
 
-    async def update_signer(self, envelope_id: str, signer_id: str, *, email: str | None = None,
-                            phone: str | None = None, delivery: Iterable[Delivery] | None = None) -> Envelope:
+    async def update_signer(self, envelope_id: EnvelopeRef, signer_id: SignerRef, *, email: str | None = None,
+                            phone: str | None = None, delivery: Iterable[Delivery] | None = None) -> StoredEnvelope:
         """Change a signer's contact details on a live envelope."""
         update = SignerUpdate(email=email, phone=phone, delivery=delivery)
         return await self.run(self._ops.update_signer(envelope_id, signer_id, update))
 
-    async def void(self, envelope_id: str, reason: str | None = None) -> Envelope:
+    async def void(self, envelope_id: EnvelopeRef, reason: str | None = None) -> StoredEnvelope:
         """Withdraw a sent envelope."""
         return await self.run(self._ops.void(envelope_id, reason))
 
-    async def delete_draft(self, envelope_id: str) -> None:
+    async def delete_draft(self, envelope_id: EnvelopeRef) -> None:
         """Delete a draft for good."""
         await self.run(self._ops.delete_draft(envelope_id))
 
-    async def wait(self, envelope_id: str, timeout: float = 600, poll: float = 5,
-                   on_change: Callable[[Envelope], None] | None = None) -> Envelope:
+    async def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float = 5,
+                   on_change: Callable[[StoredEnvelope], None] | None = None) -> StoredEnvelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
         waiter = _Waiter(self._ops.schedule(timeout, poll), on_change)
         while True:
@@ -792,19 +848,19 @@ class AsyncClient(_BaseClient):
                 return envelope
             await asyncio.sleep(sleep)
 
-    async def download(self, envelope_id: str, to: str | Path,
+    async def download(self, envelope_id: EnvelopeRef, to: str | Path,
                        kind: DocumentKind | str = DocumentKind.EXECUTED,
                        progress: Progress | None = None) -> builtins.list[Path]:
         """Stream the documents of ``kind`` into the folder ``to``; returns the files written."""
         flow, _ = self._ops.download(envelope_id, to, kind)
         return await self.run(flow, progress)
 
-    async def signing_url(self, envelope_id: str, signer_id: str) -> str:
+    async def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> str:
         """A URL where that signer signs."""
         return await self.run(self._ops.signing_url(envelope_id, signer_id))
 
-    async def duplicate(self, envelope_id: str, subject: str | None = None, void_original: bool = False,
-                        reason: str | None = None) -> Envelope:
+    async def duplicate(self, envelope_id: EnvelopeRef, subject: str | None = None, void_original: bool = False,
+                        reason: str | None = None) -> StoredEnvelope:
         """A new draft copied from an envelope (the original voided if ``void_original``)."""
         return await self.run(self._ops.duplicate(envelope_id, subject, void_original, reason))
 

@@ -17,7 +17,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_union_passthrough
 
-from .model import Document
+from .model import Document, Envelope, StoredEnvelope
 from .states import Delivery
 
 
@@ -36,6 +36,9 @@ def _build() -> cattrs.Converter:
         lambda t: t == frozenset[Delivery], lambda v, _: frozenset(Delivery(x) for x in v))
     conv.register_unstructure_hook(
         Document, make_dict_unstructure_fn(Document, conv, content=override(omit=True)))
+    # A client result unstructures exactly like the Envelope it is (same keys, same order).
+    envelope_fn = make_dict_unstructure_fn(Envelope, conv)
+    conv.register_unstructure_hook(StoredEnvelope, envelope_fn)
     return conv
 
 

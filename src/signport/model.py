@@ -36,8 +36,30 @@ def _raw(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return {} if value is None else dict(value)
 
 
-def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+# Typed converters: the attrs mypy plugin takes a converter's parameter type as the ``__init__``
+# type, so these say what a caller may pass (mypy then refuses ``signers=["ann@example.com"]``).
+# At run time they stay tolerant (an enum's value is accepted, as from JSON); the rules that
+# refuse bad values with a path live in ``validation.py``.
+
+
+def _documents(value: Iterable[Document]) -> tuple[Document, ...]:
     return tuple(value)
+
+
+def _signers(value: Iterable[Signer]) -> tuple[Signer, ...]:
+    return tuple(value)
+
+
+def _fields(value: Iterable[Field]) -> tuple[Field, ...]:
+    return tuple(value)
+
+
+def _order(value: SigningOrder) -> SigningOrder:
+    return SigningOrder(value)
+
+
+def _field_type(value: FieldType) -> FieldType:
+    return FieldType(value)
 
 
 def _ids(value: Iterable[str] | str) -> tuple[str, ...]:
@@ -45,7 +67,7 @@ def _ids(value: Iterable[str] | str) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _deliveries(value: Iterable[Delivery | str] | Delivery | str) -> frozenset[Delivery]:
+def _deliveries(value: Iterable[Delivery] | Delivery) -> frozenset[Delivery]:
     if isinstance(value, Delivery | str):
         value = [value]
     return frozenset(Delivery(v) for v in value)
@@ -162,7 +184,7 @@ class Signer:
 class Field:
     """A field a signer fills: ``signer`` and ``document`` are an index or a ``key``."""
 
-    type: FieldType = attrs.field(converter=FieldType)
+    type: FieldType = attrs.field(converter=_field_type)
     signer: int | str
     placement: Placement
     document: int | str = 0
@@ -176,10 +198,10 @@ class Envelope:
     """Documents, signers and fields sent together for signature."""
 
     subject: str
-    documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_tuple)
-    signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_tuple)
-    fields: tuple[Field, ...] = attrs.field(factory=tuple, converter=_tuple)
-    order: SigningOrder = attrs.field(default=SigningOrder.PARALLEL, converter=SigningOrder)
+    documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_documents)
+    signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_signers)
+    fields: tuple[Field, ...] = attrs.field(factory=tuple, converter=_fields)
+    order: SigningOrder = attrs.field(default=SigningOrder.PARALLEL, converter=_order)
     sign_by: datetime | None = None
     message: str | None = None
     id: str | None = None
@@ -204,6 +226,32 @@ class Envelope:
     def is_terminal(self) -> bool:
         """True once the envelope is completed, declined, voided or expired."""
         return self.state.is_terminal
+
+
+@attrs.frozen(slots=True)
+class StoredEnvelope(Envelope):
+    """An envelope as the provider holds it, the kind the client returns: ``id`` is always set.
+
+    Use it wherever an ``Envelope`` goes; ``client.wait(env.id)`` type-checks without a cast.
+    """
+
+    id: str = attrs.field(kw_only=True)
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> StoredEnvelope:
+        """``envelope`` as a ``StoredEnvelope``; ``ValueError`` if it has no id."""
+        if isinstance(envelope, StoredEnvelope):
+            return envelope
+        if not envelope.id:
+            raise ValueError("the envelope has no id")
+        values = {a.name: getattr(envelope, a.name) for a in attrs.fields(Envelope)}
+        return cls(**values)
+
+
+#: An envelope or its id: what every client method taking an envelope accepts.
+EnvelopeRef = Envelope | str
+#: A signer or its id (the local provider's simulated signers take a ``key`` too).
+SignerRef = Signer | str
 
 
 @attrs.frozen(slots=True)
@@ -234,9 +282,9 @@ class DraftUpdate:
     subject: str | None = None
     sign_by: datetime | None = None
     message: str | None = None
-    add_signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_tuple)
+    add_signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_signers)
     remove_signers: tuple[str, ...] = attrs.field(factory=tuple, converter=_ids)
-    add_documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_tuple)
+    add_documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_documents)
     remove_documents: tuple[str, ...] = attrs.field(factory=tuple, converter=_ids)
 
 
