@@ -71,9 +71,9 @@ def _load_handlers(specs: tuple[str, ...]) -> Handlers:
 def watch(ctx: click.Context, provider_name: str | None, store: str | None, handler_specs: tuple[str, ...],
           requests_per_minute: float, interval: float, name: str | None, backfill: bool, once: bool,
           as_json: bool) -> None:
-    """Poll a provider (list + get within a request budget) and report each envelope change once.
+    """Report each envelope change once, polling the provider.
 
-    For providers without webhooks (EasyInk), or as a fallback. State lives in the event store, so a
+    Polls list and get within a request budget. For providers without webhooks (EasyInk), or as a fallback. State lives in the event store, so a
     restart resumes where it stopped; several watchers sharing a store split the work.
     """
     import signport
