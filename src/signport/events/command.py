@@ -73,8 +73,9 @@ def watch(ctx: click.Context, provider_name: str | None, store: str | None, hand
           as_json: bool) -> None:
     """Report each envelope change once, polling the provider.
 
-    Polls list and get within a request budget. For providers without webhooks (EasyInk), or as a fallback. State lives in the event store, so a
-    restart resumes where it stopped; several watchers sharing a store split the work.
+    Polls list and get within a request budget. For providers without webhooks (EasyInk), or as a
+    fallback. State lives in the event store, so a restart resumes where it stopped; several watchers
+    sharing a store split the work.
     """
     import signport
 
