@@ -806,8 +806,10 @@ class FakeEasyInk:
             signed.reads_left -= 1
             raise invalid(MSG_PROCESSING)
         document = session.document(signed.document_id)
+        participant = session.participant(signed.participant_id)
         assert document is not None
-        return self._pdf(document.content, signed.title)  # fake-only: no signature is drawn
+        assert participant is not None
+        return self._pdf(signed_copy(document, participant), signed.title)
 
     async def download_all_in_one(self, request: Request, ids: dict[str, str]) -> Response:
         session = self._started(ids["sid"])
@@ -818,9 +820,14 @@ class FakeEasyInk:
             raise invalid(MSG_PROCESSING)
         import pypdf
 
+        # §6.9 #33: every participant's signed documents plus the audit trail, in one PDF.
         writer = pypdf.PdfWriter()
-        for document in session.documents:
-            writer.append(io.BytesIO(document.content))
+        for sd in session.signed:
+            document, participant = session.document(sd.document_id), session.participant(sd.participant_id)
+            if document is not None and participant is not None:
+                writer.append(io.BytesIO(signed_copy(document, participant)))
+        writer.append(io.BytesIO(_text_page("Audit trail", [
+            f"{p.first_name} {p.last_name}: {p.status} {p.signed_at or ''}" for p in session.participants])))
         out = io.BytesIO()
         writer.write(out)
         return self._pdf(out.getvalue(), f"{session.subject or 'Signing session'} - All Signatures.pdf")
@@ -964,3 +971,40 @@ def create_app(**options: Any) -> Starlette:
     app = Starlette(routes=routes)
     app.state.fake = fake
     return app
+
+
+def _text_page(title: str, lines: Iterable[str]) -> bytes:
+    """One US-Letter page with a title and lines of text."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    page.setFont("Helvetica-Bold", 14)
+    page.drawString(72, 720, title)
+    page.setFont("Helvetica", 11)
+    for i, line in enumerate(lines):
+        page.drawString(72, 690 - 18 * i, line)
+    page.showPage()
+    page.save()
+    return buf.getvalue()
+
+
+def signed_copy(document: FakeDocument, participant: FakeParticipant) -> bytes:
+    """A participant's signed copy (§6.9 #32): the document, then a page naming the signer.
+
+    FAKE CHOICE: the reference says "that participant's copy with signatures applied" without saying
+    how they look; the fake draws no signature on the pages and appends one signature page instead.
+    """
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    try:
+        writer.append(io.BytesIO(document.content))
+    except Exception:
+        writer = pypdf.PdfWriter()  # an unreadable upload: the signature page alone
+    writer.append(io.BytesIO(_text_page(f"Signed: {document.title}", [
+        f"Signed by {participant.first_name} {participant.last_name} at {participant.signed_at or ''}"])))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -9,6 +9,7 @@ Request bodies for participants and fields are built here too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from signport.errors import ProviderError, ValidationError
@@ -123,7 +124,7 @@ def parse_draft(payload: Mapping[str, Any]) -> Envelope:
         subject=str(payload.get("subject") or ""), documents=documents, signers=signers, fields=fields,
         order=SigningOrder.SEQUENTIAL if order else SigningOrder.PARALLEL,
         id=as_str(payload.get("signingSessionId")), state=states.session_state(native), native_state=native,
-        provider=PROVIDER, raw=payload)
+        provider=PROVIDER, created_at=created_at(payload), raw=payload)
 
 
 def _field(item: Mapping[str, Any]) -> Field | None:
@@ -180,7 +181,13 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
         subject=str(payload.get("subject") or ""), documents=documents, signers=signers,
         order=SigningOrder.SEQUENTIAL if order else SigningOrder.PARALLEL,
         id=as_str(payload.get("signingSessionId")), state=state, native_state=native, provider=PROVIDER,
-        completed_at=completed_at, raw=payload)
+        created_at=created_at(payload), completed_at=completed_at, raw=payload)
+
+
+def created_at(payload: Mapping[str, Any]) -> datetime | None:
+    """When the session was created: ``created`` on a search item (§6.8 #29). The draft and session
+    views document no such key (§6.1 #2, §6.7 #23); read it there too when a payload carries it."""
+    return parse_timestamp(payload.get("created"))
 
 
 def _mark_next(signers: list[Signer], order: Sequence[str]) -> list[Signer]:
@@ -203,7 +210,7 @@ def parse_search_item(payload: Mapping[str, Any]) -> Envelope:
     native = as_str(payload.get("status"))
     return Envelope(subject=str(payload.get("subject") or ""), id=as_str(payload.get("id")),
                     state=states.session_state(native), native_state=native, provider=PROVIDER,
-                    created_at=parse_timestamp(payload.get("created")), raw=payload)
+                    created_at=created_at(payload), raw=payload)
 
 
 # --- request bodies ------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ the project's vendor notes, ``docs/vendors/easyink.md``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import attrs
 import httpx
 
 from signport.capabilities import Capabilities
@@ -26,7 +28,7 @@ from signport.multipart import FilePart, multipart_request
 from signport.provider import Flow, Page, Provider, delayed, json_body, read_back, save_to, saved_path
 from signport.rules import InputRules
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
-from signport.transport import DownloadNames, pdf_filename
+from signport.transport import DownloadNames, document_stem, download_filenames, pdf_filename
 
 from . import auth as _auth
 from . import payloads
@@ -37,6 +39,9 @@ from .rules import EasyInkRules, required_reason
 from .settings import PROVIDER, EasyInkSettings
 
 LIVE = frozenset({State.SENT, State.IN_PROGRESS})
+#: A signed document's title as the documented sample shows it (§6.7 #23, ``session-get.response.json``):
+#: "Employment Contract - John Smith (Signed).pdf". An inference: the reference does not define titles.
+_SIGNED_TITLE = re.compile(r"(?P<document>.+) - (?P<signer>.+?) \(Signed\)(?:\.pdf)?", re.IGNORECASE)
 
 
 def _position(ref: int | str, items: Sequence[Signer | Document]) -> int:
@@ -70,7 +75,9 @@ class EasyInkProvider(Provider):
         delete_draft=True,                          # §6.1 #5
         # SENT has no search value (no `Pending` filter, §5.1): it is filtered client-side.
         list_filters=frozenset(vendor.SEARCH_FILTERS) | {State.SENT},
-        download_kinds=frozenset(DocumentKind),     # §6.9 #31-#33; COMBINED and AUDIT are the all-in-one
+        # §6.9: #31 the documents as uploaded, #32 each participant's signed copy. No download is
+        # EXECUTED, COMBINED or AUDIT as defined (see ``download``).
+        download_kinds=frozenset({DocumentKind.ORIGINAL, DocumentKind.SIGNER_COPIES}),
         signing_urls=False,                         # no documented way to obtain a signing link
         webhooks=False,                             # §7: not documented
         webhook_verification=False,
@@ -375,7 +382,10 @@ class EasyInkProvider(Provider):
         """§6.7 #26: reason required (1-1000), checked before any request."""
         body = {"reason": required_reason(reason)}
         self.check((yield self.routes.request("void", id=envelope_id, json=body)))
-        return (yield from self.get(envelope_id))
+        voided = yield from self.get(envelope_id)
+        # The session view does not carry the reason (§6.7 #23 lists no such key); the vendor accepted
+        # this one, so it is returned here. A later ``get`` cannot know it.
+        return voided if voided.void_reason else attrs.evolve(voided, void_reason=body["reason"])
 
     def delete_draft(self, envelope_id: str) -> Flow[None]:
         """§6.1 #5: locked drafts and started sessions are refused (-> ``InvalidState``)."""
@@ -396,45 +406,89 @@ class EasyInkProvider(Provider):
         return (yield from self._fresh(new_id, made))
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
-        """§6.9: ORIGINAL #31 (a draft's #8), EXECUTED #32 per participant, COMBINED/AUDIT #33 all-in-one."""
+        """§6.9: ORIGINAL is #31 per document (a draft's #8), SIGNER_COPIES #32 per participant and document.
+
+        EXECUTED, COMBINED and AUDIT are not offered: no documented download is one file per document
+        carrying every signature (#32 is one participant's copy), and the all-in-one PDF (#33) holds
+        every participant's copies plus the audit trail in one file, which is neither COMBINED nor
+        AUDIT as defined. It stays reachable through ``download_all_in_one``.
+        """
+        if kind not in self.capabilities.download_kinds:
+            self.unsupported(f"download_{kind.value}")
         envelope = yield from self.get(envelope_id)
-        raw = envelope.raw
-        targets: list[tuple[Callable[[], httpx.Request], str]] = []
         if kind is DocumentKind.ORIGINAL:
             route = "download_draft_document" if envelope.state is State.DRAFT else "download_document"
-            for doc in envelope.documents:
-                if doc.id is None:
-                    continue
-                targets.append((self._download_request(route, envelope_id, doc.id),
-                                pdf_filename(doc.name)))
+            documents = [doc for doc in envelope.documents if doc.id]
+            names = download_filenames(kind, [doc.name for doc in documents])
+            targets = [(self._download_request(route, envelope_id, doc.id), name)
+                       for doc, name in zip(documents, names, strict=True)]
         else:
-            if envelope.state is not State.COMPLETED:
-                raise InvalidState(f"{kind.value} documents exist once the envelope is completed; "
-                                   f"{envelope_id} is {envelope.native_state}", provider=PROVIDER)
-            if kind is DocumentKind.EXECUTED:
-                raw = yield from self._poll(
-                    lambda: self.routes.request("get_session", signingSessionId=envelope_id),
-                    self._signed_ready, "processing the signed documents")
-                for signed in payloads.as_list(raw.get("signedDocuments")):
-                    sid = payloads.as_str(signed.get("signedDocumentId"))
-                    if sid is not None:
-                        targets.append((self._download_request("download_signed", envelope_id, sid),
-                                        pdf_filename(payloads.as_str(signed.get("title")))))
-            else:
-                raw = yield from self._poll(
-                    lambda: self.routes.request("get_session", signingSessionId=envelope_id),
-                    self._all_in_one_ready, "compiling the all-in-one document")
-                combined = raw.get("allInOneDocument") or {}
-                title = pdf_filename(payloads.as_str(combined.get("title")), f"{envelope_id}.pdf")
-                if kind is DocumentKind.AUDIT:
-                    # The audit trail is part of the all-in-one PDF (§6.9 #33); no separate download exists.
-                    title = f"{title[:-4]} (audit trail).pdf"
-                targets.append((self._download_request("download_all_in_one", envelope_id), title))
+            self._require_completed(envelope, kind)
+            raw = yield from self._poll(
+                lambda: self.routes.request("get_session", signingSessionId=envelope_id),
+                self._signed_ready, "processing the signed documents")
+            targets = self._signer_copies(envelope, envelope_id, payloads.as_list(raw.get("signedDocuments")))
         paths: list[Path] = []
-        names = DownloadNames()
         for build, filename in targets:
-            paths.append((yield from self._fetch(build, to, names(filename))))
+            paths.append((yield from self._fetch(build, to, filename)))
         return paths
+
+    def download_all_in_one(self, envelope_id: str, to: Path) -> Flow[list[Path]]:
+        """§6.9 #33, EasyInk's own rendition: one PDF with every participant's signed copies and the audit
+        trail, ``<first document stem>-all-in-one.pdf``. Run it with ``client.run(...)``."""
+        envelope = yield from self.get(envelope_id)
+        self._require_completed(envelope, None)
+        yield from self._poll(
+            lambda: self.routes.request("get_session", signingSessionId=envelope_id),
+            self._all_in_one_ready, "compiling the all-in-one document")
+        stem = document_stem(envelope.documents[0].name if envelope.documents else None)
+        build = self._download_request("download_all_in_one", envelope_id)
+        return [(yield from self._fetch(build, Path(to), pdf_filename(f"{stem}-all-in-one.pdf")))]
+
+    @staticmethod
+    def _require_completed(envelope: Envelope, kind: DocumentKind | None) -> None:
+        if envelope.state is not State.COMPLETED:
+            what = f"{kind.value} documents exist" if kind is not None else "the all-in-one document exists"
+            raise InvalidState(f"{what} once the envelope is completed; {envelope.id} is {envelope.native_state}",
+                               provider=PROVIDER)
+
+    def _signer_copies(self, envelope: Envelope, envelope_id: str,
+                       listed: list[Mapping[str, Any]]) -> list[tuple[Callable[[], httpx.Request], str]]:
+        """Each listed signed document (§6.7 #23 ``signedDocuments``), in document order then signer order.
+
+        The reference gives a signed document only an id and a title; which document and participant
+        it belongs to is not documented. The documented sample titles it "<document title without
+        .pdf> - <first name> <last name> (Signed).pdf" (``session-get.response.json``), so copies are
+        matched on that title; a copy whose title does not match comes last, under its own safe name.
+        """
+        documents = list(envelope.documents)
+        signers = list(envelope.signers)
+        names = download_filenames(DocumentKind.SIGNER_COPIES, [d.name for d in documents],
+                                   [s.name for s in signers])
+        slot = {(document_stem(d.name).casefold(), s.name.casefold()): i * len(signers) + j
+                for i, d in enumerate(documents) for j, s in enumerate(signers)}
+        matched: dict[int, str] = {}
+        unmatched: list[tuple[str, str]] = []
+        for signed in listed:
+            sid = payloads.as_str(signed.get("signedDocumentId"))
+            if sid is None:
+                continue
+            title = payloads.as_str(signed.get("title")) or ""
+            found = _SIGNED_TITLE.fullmatch(title.strip())
+            index = slot.get((document_stem(found["document"]).casefold(), found["signer"].strip().casefold())) \
+                if found else None
+            if index is not None and index not in matched:
+                matched[index] = sid
+            else:
+                unmatched.append((sid, title))
+        taken = DownloadNames()
+        for name in names:
+            taken(name)
+        targets = [(self._download_request("download_signed", envelope_id, matched[i]), names[i])
+                   for i in sorted(matched)]
+        targets += [(self._download_request("download_signed", envelope_id, sid), taken(pdf_filename(title)))
+                    for sid, title in unmatched]
+        return targets
 
     @staticmethod
     def _signed_ready(session: Any) -> bool:

@@ -33,7 +33,7 @@ from signport.multipart import FilePart
 from signport.provider import Flow, Page, Provider, json_body, read_back, save_to, saved_path
 from signport.rules import InputRules
 from signport.states import DocumentKind, State, Verification
-from signport.transport import DownloadNames, pdf_filename
+from signport.transport import download_filenames, pdf_filename
 from signport.webhooks import check_age, read_delivery
 from signport.wire import format_timestamp
 
@@ -265,12 +265,15 @@ class IinkedProvider(Provider):
         if envelope.state is not State.COMPLETED:
             raise InvalidState(f"iinked: package {envelope_id} is {envelope.state.value}; executed documents "
                                "exist only once every signer has signed", provider=PROVIDER)
+        # Once the package is executed, each document's executed PDF carries every signer's signature
+        # (§5.13: only a download mid-flow lacks the later ones): EXECUTED as defined, one file per
+        # document, in the order the status lists them, named by the neutral scheme.
+        documents = [doc for doc in envelope.documents if doc.id]
+        names = download_filenames(kind, [doc.name for doc in documents])
         paths: list[Path] = []
-        names = DownloadNames()
-        for doc in envelope.documents:
-            if not doc.id:
-                continue
-            request = save_to(self.routes.executed_pdf(envelope_id, doc.id), to, names(pdf_filename(doc.name)))
+        for doc, name in zip(documents, names, strict=True):
+            assert doc.id is not None
+            request = save_to(self.routes.executed_pdf(envelope_id, doc.id), to, name)
             paths.append(saved_path(self.check((yield request))))
         return paths
 

@@ -16,7 +16,7 @@ from signport.transport import CHUNK
 
 from . import stamping
 from .states import AUDIT_TEXT
-from .store import NAME, EnvelopeRecord, EventRecord, FieldRecord, SignerRecord, Store
+from .store import NAME, DocumentRecord, EnvelopeRecord, EventRecord, FieldRecord, SignerRecord, Store
 
 AUDIT_FILE = "audit.pdf"
 COMBINED_FILE = "combined.pdf"
@@ -36,33 +36,38 @@ def render_executed(store: Store, record: EnvelopeRecord, new_events: Sequence[E
     folder = store.executed_dir(record.id)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        signers = {s.id: s for s in record.signers}
         executed: list[Path] = []
         for document in record.documents:
-            stamps = []
-            named: set[str] = set()
-            for field in record.fields:
-                if field.document_id != document.id or field.signer_id not in signers:
-                    continue
-                signer = signers[field.signer_id]
-                stamps.append(field_stamp(field, signer))
-                if field.type in (FieldType.SIGNATURE, FieldType.NAME):
-                    named.add(signer.id)
-            lines = [stamping.SignatureLine(s.name, s.email, s.signed_at or now)
-                     for s in record.signers if s.id not in named]
             dest = folder / f"{document.id}.pdf"
-            stamping.stamp_pdf(store.document_path(record.id, document.id), dest, stamps, lines,
-                               name=document.name)
+            stamp_document(store, record, document, record.signers, dest, now)
             document.executed_sha256 = _sha256(dest)
             executed.append(dest)
-        audit = folder / AUDIT_FILE
-        stamping.render_audit(audit_trail(store, record, new_events, now), audit)
-        stamping.combine_pdfs([*executed, audit], folder / COMBINED_FILE)
+        stamping.render_audit(audit_trail(store, record, new_events, now), folder / AUDIT_FILE)
+        # COMBINED is the executed documents in one file; the audit trail is its own kind (AUDIT).
+        stamping.combine_pdfs(executed, folder / COMBINED_FILE)
     except SignportError:
         raise
     except Exception as exc:
         raise ProviderError(f"could not write the executed documents ({type(exc).__name__}: {exc})",
                             provider=NAME) from exc
+
+
+def stamp_document(store: Store, record: EnvelopeRecord, document: DocumentRecord,
+                   signers: Sequence[SignerRecord], dest: Path, now: datetime) -> None:
+    """Write ``document`` signed by ``signers`` to ``dest``: their fields drawn, and a signature page
+    naming those of them who have no signature or name field on it."""
+    chosen = {s.id: s for s in signers}
+    stamps = []
+    named: set[str] = set()
+    for field in record.fields:
+        if field.document_id != document.id or field.signer_id not in chosen:
+            continue
+        signer = chosen[field.signer_id]
+        stamps.append(field_stamp(field, signer))
+        if field.type in (FieldType.SIGNATURE, FieldType.NAME):
+            named.add(signer.id)
+    lines = [stamping.SignatureLine(s.name, s.email, s.signed_at or now) for s in signers if s.id not in named]
+    stamping.stamp_pdf(store.document_path(record.id, document.id), dest, stamps, lines, name=document.name)
 
 
 def field_stamp(field: FieldRecord, signer: SignerRecord) -> stamping.Stamp:

@@ -30,12 +30,12 @@ from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
 from signport.registry import provider_class
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
-from signport.transport import CHUNK, DownloadNames, atomic_copy, atomic_file, pdf_filename, target_path
+from signport.transport import CHUNK, atomic_copy, atomic_file, download_filenames, target_path
 from signport.validation import check_fields, resolve_ref
 
 from . import payloads, stamping, webhooks
 from .documents import discard_files, store_documents, stored_file
-from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, render_executed
+from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, render_executed, stamp_document
 from .settings import LocalSettings
 from .states import (
     E_COMPLETED,
@@ -696,22 +696,34 @@ class LocalProvider(Provider):
                                   provider=NAME) from None
 
     def _copy_out(self, record: EnvelopeRecord, kind: DocumentKind, to: Path) -> list[Path]:
-        names = DownloadNames()
+        """The files of ``kind``, named by ``download_filenames`` and returned in document order."""
         folder = self.store.executed_dir(record.id)
+        documents = [d.name for d in record.documents]
+        names = download_filenames(kind, documents, [s.name for s in record.signers])
 
-        def out(source: Path, name: str, suffix: str = "") -> Path:  # every name ends in ".pdf"
-            return atomic_copy(stored_file(source), to, names(pdf_filename(name, suffix=suffix)))
+        def out(source: Path, name: str) -> Path:
+            return atomic_copy(stored_file(source), to, name)
 
         if kind is DocumentKind.ORIGINAL:
-            return [out(self.store.document_path(record.id, d.id), d.name) for d in record.documents]
+            return [out(self.store.document_path(record.id, d.id), n) for d, n in zip(record.documents, names,
+                                                                                      strict=True)]
         if kind is DocumentKind.AUDIT and record.status != COMPLETED:
-            dest = target_path(to, names(pdf_filename(record.subject, suffix="-audit")))
+            dest = target_path(to, names[0])
             stamping.render_audit(audit_trail(self.store, record, (), self._now()), dest)
             return [dest]
         self._refuse(record, (COMPLETED,), f"download {kind.value} documents")
         if kind is DocumentKind.EXECUTED:
-            return [out(folder / f"{d.id}.pdf", d.name, "-executed") for d in record.documents]
+            return [out(folder / f"{d.id}.pdf", n) for d, n in zip(record.documents, names, strict=True)]
+        if kind is DocumentKind.SIGNER_COPIES:
+            # Each signer's own copy: the original with only that signer's signature (drawn now).
+            pairs = [(d, s) for d in record.documents for s in record.signers]
+            paths = []
+            for (document, signer), name in zip(pairs, names, strict=True):
+                dest = target_path(to, name)
+                stamp_document(self.store, record, document, [signer], dest, self._now())
+                paths.append(dest)
+            return paths
         if kind is DocumentKind.COMBINED:
-            return [out(folder / COMBINED_FILE, record.subject, "-combined")]
-        return [out(folder / AUDIT_FILE, record.subject, "-audit")]
+            return [out(folder / COMBINED_FILE, names[0])]
+        return [out(folder / AUDIT_FILE, names[0])]
 

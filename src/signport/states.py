@@ -63,12 +63,21 @@ class Delivery(enum.Enum):
 
 
 class DocumentKind(enum.Enum):
-    """Which rendition of the documents to download."""
+    """Which rendition of the documents to download; one meaning on every provider.
 
+    File names come from the document names (``transport.download_filenames``), files in document order.
+    """
+
+    #: The documents as sent, unsigned: one file per document, ``<stem>-original.pdf``.
     ORIGINAL = "original"
+    #: One file per document carrying every signature: ``<stem>.pdf``.
     EXECUTED = "executed"
+    #: One file holding every executed document, in order: ``<first stem>-combined.pdf``.
     COMBINED = "combined"
+    #: The audit trail, one file: ``<first stem>-audit.pdf``.
     AUDIT = "audit"
+    #: Each signer's own copy of each document: ``<stem>-<signer name>.pdf``, signers in envelope order.
+    SIGNER_COPIES = "signer_copies"
 
 
 class EventKind(enum.Enum):

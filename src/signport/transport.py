@@ -17,7 +17,7 @@ import secrets
 import shutil
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +26,7 @@ import httpx
 
 from .errors import ValidationError
 from .multipart import disposition_filename
+from .states import DocumentKind
 
 log = logging.getLogger("signport.http")
 # A library stays silent until the application configures logging: without this, Python's
@@ -247,6 +248,47 @@ class DownloadNames:
             candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
         self.used.add(candidate.lower())
         return candidate
+
+
+#: The suffix each kind adds to a document's stem (see ``download_filenames``).
+KIND_SUFFIX = {DocumentKind.EXECUTED: "", DocumentKind.ORIGINAL: "-original",
+               DocumentKind.COMBINED: "-combined", DocumentKind.AUDIT: "-audit"}
+
+
+def document_stem(name: str | None) -> str:
+    """A document's name without folders and a trailing ``.pdf`` (any case): ``"NDA.PDF"`` -> ``"NDA"``."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name.lower().endswith(".pdf"):
+        name = name[:-4]
+    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    return name or "document"
+
+
+def download_filenames(kind: DocumentKind, documents: Sequence[str | None],
+                       signers: Sequence[str] = ()) -> list[str]:
+    """The file names of one download of ``kind``, in the order its files are returned; every provider
+    names its files with this function, so the same envelope downloads under the same names everywhere.
+
+    ``documents`` are the envelope's document names in order, ``signers`` its signers' names in order.
+
+    * ``EXECUTED``: one per document, ``<stem>.pdf``
+    * ``ORIGINAL``: one per document, ``<stem>-original.pdf``
+    * ``COMBINED``: one, ``<first stem>-combined.pdf``; ``AUDIT``: one, ``<first stem>-audit.pdf``
+    * ``SIGNER_COPIES``: document by document, one per signer, ``<stem>-<signer name>.pdf``
+
+    Names are made safe for any file system; a name met again in the same download is numbered
+    (``nda.pdf``, ``nda (2).pdf``).
+    """
+    stems = [document_stem(d) for d in documents]
+    if kind is DocumentKind.SIGNER_COPIES:
+        people = [re.sub(r"[/\\]+", "_", signer).strip() or "signer" for signer in signers]
+        wanted = [f"{stem}-{person}" for stem in stems for person in people]
+    elif kind in (DocumentKind.COMBINED, DocumentKind.AUDIT):
+        wanted = [(stems[0] if stems else "document") + KIND_SUFFIX[kind]]
+    else:
+        wanted = [stem + KIND_SUFFIX[kind] for stem in stems]
+    names = DownloadNames()
+    return [names(pdf_filename(f"{name}.pdf")) for name in wanted]
 
 
 def content_disposition_filename(response: httpx.Response) -> str | None:

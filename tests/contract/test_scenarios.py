@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
+import pypdf
 import pytest
 
 import signport
@@ -83,6 +85,46 @@ async def test_completed_and_download(api: Api, tmp_path: Path) -> None:
         assert path.parent == (tmp_path / "out").resolve()
         assert path.read_bytes().startswith(b"%PDF-")
     assert not list((tmp_path / "out").glob("*.part"))
+
+
+#: The same envelope on every provider: two documents, two signers, no fields (each provider's
+#: executed copy then adds one signature page per document). What each kind downloads, by name and
+#: page count, in the order the files come back.
+TWO_DOCUMENTS = {
+    DocumentKind.ORIGINAL: (["nda-original.pdf", "terms-original.pdf"], [2, 3]),
+    DocumentKind.EXECUTED: (["nda.pdf", "terms.pdf"], [3, 4]),
+    DocumentKind.COMBINED: (["nda-combined.pdf"], [7]),
+    DocumentKind.AUDIT: (["nda-audit.pdf"], None),  # its length depends on the provider's trail
+    DocumentKind.SIGNER_COPIES: (["nda-Ann Lee.pdf", "nda-Bob Ray.pdf", "terms-Ann Lee.pdf", "terms-Bob Ray.pdf"],
+                                 [3, 3, 4, 4]),
+}
+
+
+async def test_download_names_and_pages_are_the_same_everywhere(api: Api, tmp_path: Path) -> None:
+    assert set(TWO_DOCUMENTS) == set(DocumentKind)
+    given = attrs.evolve(envelope(api.caps, fields=False), documents=[
+        signport.Document(name="nda.pdf", content=make_pdf(2)),
+        signport.Document(name="terms.pdf", content=make_pdf(3, "Terms"))])
+    sent = await api.send(given)
+    for signer in sent.signers:
+        api.harness.sign(sent.id, signer.id)
+    done = await api.wait(sent.id, timeout=5, poll=0.01)
+    assert done.state is State.COMPLETED
+    assert [d.name for d in done.documents] == ["nda.pdf", "terms.pdf"]
+    for kind, (names, pages) in TWO_DOCUMENTS.items():
+        folder = tmp_path / kind.value
+        if kind not in api.caps.download_kinds:
+            with pytest.raises(signport.UnsupportedFeature):
+                await api.download(sent.id, folder, kind)
+            continue
+        paths = await api.download(sent.id, folder, kind)
+        assert [p.name for p in paths] == names, kind
+        assert sorted(p.name for p in folder.iterdir()) == sorted(names), kind
+        counts = [len(pypdf.PdfReader(p).pages) for p in paths]
+        if pages is None:
+            assert all(n >= 1 for n in counts), kind
+        else:
+            assert counts == pages, kind
 
 
 async def test_void(api: Api) -> None:

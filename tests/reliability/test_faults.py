@@ -31,7 +31,8 @@ class Vendor:
     get_path: str            # the GET that reads an envelope
     create_path: str         # the first non-idempotent POST of a send
     later_step_path: str     # a POST after something was created remotely
-    download_path: str       # the executed-document download
+    download_path: str       # the download of ``download_kind``
+    download_kind: DocumentKind = DocumentKind.EXECUTED
 
 
 def _iinked_app() -> Any:
@@ -56,7 +57,8 @@ VENDORS = [
                         "poll_interval": 0.01, "poll_max": 0.02, "processing_timeout": 5.0},
            lambda e, s: f"/_control/sessions/{e}/participants/{s}/sign",
            get_path=r"/api/signingSessions/[^/]+$", create_path=r"/api/signingSessionDrafts$",
-           later_step_path=r"/participants$", download_path=r"/signedDocuments/[^/]+$"),
+           later_step_path=r"/participants$", download_path=r"/signedDocuments/[^/]+$",
+           download_kind=DocumentKind.SIGNER_COPIES),
 ]
 
 
@@ -154,9 +156,9 @@ def _completed(rig: Rig, client: signport.Client) -> signport.Envelope:
 def test_a_download_cut_short_is_retried_and_complete(rig: Rig, tmp_path: Path) -> None:
     with rig.client() as client:
         done = _completed(rig, client)
-        clean = client.download(done.id, to=tmp_path / "clean", kind=DocumentKind.EXECUTED)
+        clean = client.download(done.id, to=tmp_path / "clean", kind=rig.vendor.download_kind)
         rig.fault("GET", rig.vendor.download_path, truncate=200, times=1)
-        again = client.download(done.id, to=tmp_path / "retried", kind=DocumentKind.EXECUTED)
+        again = client.download(done.id, to=tmp_path / "retried", kind=rig.vendor.download_kind)
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in clean]
     assert not list((tmp_path / "retried").glob("*.part"))
     assert len(rig.hits()) == 1
@@ -167,5 +169,5 @@ def test_a_download_that_keeps_breaking_leaves_nothing(rig: Rig, tmp_path: Path)
         done = _completed(rig, client)
         rig.fault("GET", rig.vendor.download_path, truncate=200, times=50)
         with pytest.raises(signport.TransportError):
-            client.download(done.id, to=tmp_path / "out", kind=DocumentKind.EXECUTED)
+            client.download(done.id, to=tmp_path / "out", kind=rig.vendor.download_kind)
     assert not (tmp_path / "out").exists()  # nothing written, and the folder the download made is gone

@@ -196,7 +196,7 @@ def test_the_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "State.SENT" in out
     assert "SignerState.NEXT" in out
     assert "(provider=local)" in out
-    assert (tmp_path / "signed" / "contract-executed.pdf").is_file()
+    assert (tmp_path / "signed" / "contract.pdf").is_file()
     assert "Consulting agreement" in out  # listed by the async block
 
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from signport.transport import DownloadNames, atomic_copy, pdf_filename, safe_filename, target_path
+from signport import DocumentKind
+from signport.transport import (
+    DownloadNames,
+    atomic_copy,
+    document_stem,
+    download_filenames,
+    pdf_filename,
+    safe_filename,
+    target_path,
+)
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -101,3 +110,34 @@ def test_pdf_filename_with_a_suffix_rebuilds_the_name() -> None:
     assert pdf_filename("NDA.PDF", suffix="-executed") == "NDA-executed.pdf"
     assert pdf_filename("EVIL.PDF", suffix="") == "EVIL.pdf"
     assert pdf_filename("../x", suffix="-audit") == "x-audit.pdf"
+
+
+DOCS = ["nda.pdf", "Terms.PDF", "annex"]
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    (DocumentKind.EXECUTED, ["nda.pdf", "Terms.pdf", "annex.pdf"]),
+    (DocumentKind.ORIGINAL, ["nda-original.pdf", "Terms-original.pdf", "annex-original.pdf"]),
+    (DocumentKind.COMBINED, ["nda-combined.pdf"]),
+    (DocumentKind.AUDIT, ["nda-audit.pdf"]),
+    (DocumentKind.SIGNER_COPIES, ["nda-Ann Lee.pdf", "nda-Bob Ray.pdf", "Terms-Ann Lee.pdf", "Terms-Bob Ray.pdf",
+                                  "annex-Ann Lee.pdf", "annex-Bob Ray.pdf"]),
+])
+def test_one_name_scheme_per_kind_in_document_order(kind: DocumentKind, expected: list[str]) -> None:
+    assert download_filenames(kind, DOCS, ["Ann Lee", "Bob Ray"]) == expected
+
+
+def test_colliding_download_names_are_numbered() -> None:
+    assert download_filenames(DocumentKind.EXECUTED, ["nda.pdf", "NDA.pdf", "x/nda.pdf"]) == [
+        "nda.pdf", "NDA (2).pdf", "nda (3).pdf"]
+    assert download_filenames(DocumentKind.SIGNER_COPIES, ["nda.pdf"], ["Ann Lee", "Ann Lee"]) == [
+        "nda-Ann Lee.pdf", "nda-Ann Lee (2).pdf"]
+
+
+def test_download_names_cannot_leave_the_folder() -> None:
+    names = download_filenames(DocumentKind.SIGNER_COPIES, ["../../etc/passwd.pdf", ".."], ["a/../b", "c\\d"])
+    assert names == ["passwd-a_.._b.pdf", "passwd-c_d.pdf", "document-a_.._b.pdf", "document-c_d.pdf"]
+    assert all("/" not in n and "\\" not in n and not n.startswith(".") for n in names)
+    assert download_filenames(DocumentKind.COMBINED, []) == ["document-combined.pdf"]
+    assert download_filenames(DocumentKind.EXECUTED, []) == []
+    assert document_stem(" Report.PDF ") == "Report"

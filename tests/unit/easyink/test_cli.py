@@ -30,9 +30,9 @@ def test_cli_round_trip(fake_url: str, tmp_path: Path) -> None:
     assert sent["native_state"] == "Pending"
     assert "sent (native: Pending)" in run("status", sent["id"])
     assert sent["id"] in run("list")
-    assert (tmp_path / "out" / "a.pdf").name in run("download", sent["id"], "-o", str(tmp_path / "out"),
+    assert (tmp_path / "out" / "a-original.pdf").name in run("download", sent["id"], "-o", str(tmp_path / "out"),
                                                     "--kind", "original")
-    assert (tmp_path / "out" / "a.pdf").read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / "out" / "a-original.pdf").read_bytes().startswith(b"%PDF-")
     assert "voided" in run("void", sent["id"], "--reason", "Wrong file")
     missing = runner.invoke(main, ["--provider", "easyink", "status", "00000000-0000-4000-8000-000000000000"],
                             env=env)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 
 import signport
@@ -90,11 +91,21 @@ def test_sync_lifecycle(client: signport.Client, control: httpx.Client, tmp_path
     done = client.wait(sent.id, timeout=5, poll=0.01)
     assert done.state is State.COMPLETED
     assert done.completed_at is not None
+    assert client.capabilities.download_kinds == {DocumentKind.ORIGINAL, DocumentKind.SIGNER_COPIES}
     for kind in DocumentKind:
+        if kind not in client.capabilities.download_kinds:
+            with pytest.raises(signport.UnsupportedFeature):
+                client.download(sent.id, tmp_path / kind.value, kind=kind)
+            continue
         paths = client.download(sent.id, tmp_path / kind.value, kind=kind)
         assert paths
         assert all(p.read_bytes().startswith(b"%PDF-") for p in paths)
-    assert len(client.download(sent.id, tmp_path / "x", kind=DocumentKind.EXECUTED)) == 2
+    copies = client.download(sent.id, tmp_path / "x", kind=DocumentKind.SIGNER_COPIES)
+    assert [p.name for p in copies] == ["nda-Ann Lee.pdf", "nda-Bob Ray.pdf"]
+    [whole] = client.run(client.provider.download_all_in_one(sent.id, tmp_path / "all"))
+    assert whole.name == "nda-all-in-one.pdf"
+    # every participant's signed copy (document + signature page) and the audit trail
+    assert len(pypdf.PdfReader(whole).pages) == 2 * (2 + 1) + 1
     assert sent.id in {e.id for e in client.list(states={State.COMPLETED})}
 
 
@@ -222,10 +233,11 @@ def test_downloads_of_a_non_latin1_title(client: signport.Client, control: httpx
                                          documents=[signport.Document.from_path(source)]))
     control.post(f"/_control/sessions/{sent.id}/participants/{sent.signers[0].id}/sign").raise_for_status()
     client.wait(sent.id, timeout=5, poll=0.01)
-    for kind in (DocumentKind.ORIGINAL, DocumentKind.EXECUTED, DocumentKind.COMBINED):
+    for kind in (DocumentKind.ORIGINAL, DocumentKind.SIGNER_COPIES):
         paths = client.download(sent.id, tmp_path / kind.value, kind=kind)
         assert paths
         assert paths[0].read_bytes().startswith(b"%PDF-")
+    assert [p.name for p in paths] == ["\u5951\u7d04 \u2013 \u00dcbersicht-Ann Lee.pdf"]
     with httpx.Client(base_url=str(client.provider.base_url),
                       headers={"Authorization": f"Bearer {client.provider.settings.access_token}"}) as raw:
         answer = raw.get(f"/api/signingSessions/{sent.id}/documents/{sent.documents[0].id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -311,45 +312,82 @@ def test_download_retries_processing_then_streams(tmp_path: Path) -> None:
         ("GET", r"/allInOneDocument$", processing),
         ("GET", r"/allInOneDocument$", _saved),
     ])
-    paths = drive(provider().download(SID, DocumentKind.COMBINED, tmp_path), script)
-    assert paths == [tmp_path / "Employment Agreement - All Signatures.pdf"]
+    paths = drive(provider().download_all_in_one(SID, tmp_path), script)
+    assert paths == [tmp_path / "Employment Contract-all-in-one.pdf"]
     downloads = [r for r in script.requests if r.url.path.endswith("allInOneDocument")]
     assert [r.extensions.get(EXT_DELAY) for r in downloads] == [None, 1.0, 2.0]
     assert all(EXT_SAVE_TO in r.extensions for r in downloads)
 
 
-def test_executed_download_is_per_participant(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", [DocumentKind.EXECUTED, DocumentKind.COMBINED, DocumentKind.AUDIT])
+def test_no_download_is_executed_combined_or_audit_as_defined(kind: DocumentKind, tmp_path: Path) -> None:
+    assert kind not in provider().capabilities.download_kinds
+    with pytest.raises(signport.UnsupportedFeature) as info:
+        drive(provider().download(SID, kind, tmp_path), Script([]))
+    assert info.value.feature == f"download_{kind.value}"
+
+
+def test_signer_copies_are_per_participant_under_neutral_names(tmp_path: Path) -> None:
     script = Script([("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, session_view("Finished"))),
                      ("GET", r"/signedDocuments/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d$", _saved)])
-    paths = drive(provider().download(SID, DocumentKind.EXECUTED, tmp_path), script)
-    assert [p.name for p in paths] == ["Employment Contract - John Smith (Signed).pdf"]
+    paths = drive(provider().download(SID, DocumentKind.SIGNER_COPIES, tmp_path), script)
+    assert [p.name for p in paths] == ["Employment Contract-John Smith.pdf"]
 
 
-def test_executed_download_waits_for_the_signed_documents_to_be_listed(tmp_path: Path) -> None:
+def test_signer_copies_come_in_document_then_signer_order(tmp_path: Path) -> None:
+    view = session_view("Finished")
+    view["documents"] = [{"documentId": "d1", "title": "nda.pdf"}, {"documentId": "d2", "title": "terms.pdf"}]
+    view["participants"] = [dict(view["participants"][0], participantId="p1", firstName="Ann", lastName="Lee"),
+                            dict(view["participants"][0], participantId="p2", firstName="Bob", lastName="Ray")]
+    titles = ["terms - Bob Ray (Signed).pdf", "nda - Bob Ray (Signed).pdf", "Odd title.pdf",
+              "terms - Ann Lee (Signed).pdf", "nda - Ann Lee (Signed).pdf"]
+    view["signedDocuments"] = [{"signedDocumentId": f"s{i}", "title": t, "processingStatus": "Ready"}
+                               for i, t in enumerate(titles)]
+    script = Script([("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, view)),
+                     ("GET", r"/signedDocuments/s\d$", _saved)])
+    paths = drive(provider().download(SID, DocumentKind.SIGNER_COPIES, tmp_path), script)
+    assert [p.name for p in paths] == ["nda-Ann Lee.pdf", "nda-Bob Ray.pdf", "terms-Ann Lee.pdf",
+                                       "terms-Bob Ray.pdf", "Odd title.pdf"]
+    fetched = [r.url.path.rsplit("/", 1)[-1] for r in script.requests if "signedDocuments" in r.url.path]
+    assert fetched == ["s4", "s1", "s3", "s0", "s2"]
+
+
+def test_signer_copies_wait_for_the_signed_documents_to_be_listed(tmp_path: Path) -> None:
     unlisted = session_view("Finished")
     unlisted["signedDocuments"] = []
     script = Script([("GET", r"/signingSessions/[^/]+$", reply(200, unlisted)),
                      ("GET", r"/signingSessions/[^/]+$", reply(200, unlisted)),
                      ("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, session_view("Finished"))),
                      ("GET", r"/signedDocuments/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d$", _saved)])
-    paths = drive(provider().download(SID, DocumentKind.EXECUTED, tmp_path), script)
-    assert [p.name for p in paths] == ["Employment Contract - John Smith (Signed).pdf"]
+    paths = drive(provider().download(SID, DocumentKind.SIGNER_COPIES, tmp_path), script)
+    assert [p.name for p in paths] == ["Employment Contract-John Smith.pdf"]
 
 
-def test_executed_download_never_returns_nothing(tmp_path: Path) -> None:
+def test_signer_copies_never_return_nothing(tmp_path: Path) -> None:
     unlisted = session_view("Finished")
     unlisted["signedDocuments"] = None
     script = Script([("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, unlisted))])
     p = provider(poll_interval=1.0, poll_max=2.0, processing_timeout=5.0)
     with pytest.raises(signport.ProviderError, match="still processing the signed documents"):
-        drive(p.download(SID, DocumentKind.EXECUTED, tmp_path), script)
+        drive(p.download(SID, DocumentKind.SIGNER_COPIES, tmp_path), script)
 
 
-def test_executed_download_needs_a_completed_envelope(tmp_path: Path) -> None:
+def test_signer_copies_need_a_completed_envelope(tmp_path: Path) -> None:
     script = Script([("GET", r"/signingSessions/[^/]+$", reply(200, session_view("InProgress"))),
                      ("GET", r"/signingSessionDrafts/", reply(200, draft_view()))])
     with pytest.raises(signport.InvalidState):
-        drive(provider().download(SID, DocumentKind.EXECUTED, tmp_path), script)
+        drive(provider().download(SID, DocumentKind.SIGNER_COPIES, tmp_path), script)
+
+
+def test_void_returns_the_reason_and_created_is_read_where_present() -> None:
+    script = Script([("POST", r"/voided$", reply(204)),
+                     ("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, session_view("Voided")))])
+    voided = drive(provider().void(SID, "Terms changed"), script)
+    assert voided.void_reason == "Terms changed"
+    assert body(script.requests[0]) == {"reason": "Terms changed"}
+    view = dict(session_view(), created="2024-12-17T14:30:00Z")
+    assert provider().parse_envelope(view).created_at == datetime(2024, 12, 17, 14, 30, tzinfo=UTC)
+    assert provider().parse_envelope(session_view()).created_at is None
 
 
 def test_update_signer_keeps_the_email_and_needs_a_phone_for_sms() -> None:

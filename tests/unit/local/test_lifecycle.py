@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 import signport
@@ -578,7 +579,8 @@ def test_download_originals_byte_for_byte_with_safe_unique_names(client: signpor
     sent = client.send(env)
     out = tmp_path / "out"
     paths = client.download(sent.id, to=out, kind=DocumentKind.ORIGINAL)
-    assert [p.name for p in paths] == ["evil.pdf", "evil (2).pdf", "EVIL (3).pdf", "notes.pdf"]
+    assert [p.name for p in paths] == ["evil-original.pdf", "evil-original (2).pdf", "EVIL-original (3).pdf",
+                                       "notes-original.pdf"]
     assert all(p.parent == out.resolve() for p in paths)
     assert paths[0].read_bytes() == pdf
     assert paths[1].read_bytes() == make_pdf(2)
@@ -599,8 +601,8 @@ def test_executed_downloads_need_completion(client: signport.Client, provider: L
     provider.sign(sent.id, sent.signers[1].id)
     executed = client.download(sent.id, to=tmp_path / "out", kind=DocumentKind.EXECUTED)
     combined = client.download(sent.id, to=tmp_path / "out", kind=DocumentKind.COMBINED)
-    assert [p.name for p in executed] == ["nda-executed.pdf"]
-    assert [p.name for p in combined] == ["NDA-combined.pdf"]
+    assert [p.name for p in executed] == ["nda.pdf"]
+    assert [p.name for p in combined] == ["nda-combined.pdf"]
 
 
 # --- async ---------------------------------------------------------------------------------------
@@ -648,9 +650,10 @@ def test_filter_by_states_local_never_uses(client: signport.Client) -> None:
     assert len(list(client.list(states={State.READY, State.SENT}))) == 1
 
 
-def test_a_long_multibyte_subject_still_downloads(client: signport.Client, tmp_path: Path) -> None:
-    subject = "\u96c7\u7528\u5951\u7d04\u66f8" * 30    # 150 characters, 450 bytes in UTF-8
-    sent = client.send(envelope(subject=subject))
+def test_a_long_multibyte_document_name_still_downloads(client: signport.Client, tmp_path: Path) -> None:
+    name = "\u96c7\u7528\u5951\u7d04\u66f8" * 30    # 150 characters, 450 bytes in UTF-8
+    sent = client.send(attrs.evolve(envelope(), documents=[Document(name=f"{name}.pdf", content=make_pdf(1))],
+                                    fields=[]))
     assert sent.id is not None
     [path] = client.download(sent.id, to=tmp_path / "out", kind=DocumentKind.AUDIT)
     assert path.name.startswith("\u96c7")
@@ -663,12 +666,12 @@ def test_a_download_that_cannot_be_written_is_a_validation_error(client: signpor
     sent = client.send(envelope())
     assert sent.id is not None
     out = tmp_path / "out"
-    (out / "nda.pdf").mkdir(parents=True)          # a folder where the file should go
-    (out / "nda.pdf" / "keep").write_text("x")
+    (out / "nda-original.pdf").mkdir(parents=True)          # a folder where the file should go
+    (out / "nda-original.pdf" / "keep").write_text("x")
     with pytest.raises(signport.ValidationError) as info:
         client.download(sent.id, to=out, kind=DocumentKind.ORIGINAL)
     assert info.value.path == "to"
-    assert sorted(p.name for p in out.iterdir()) == ["nda.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["nda-original.pdf"]
 
 
 def test_threads_racing_to_the_store_open_it_once(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
