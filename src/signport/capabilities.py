@@ -16,9 +16,13 @@ IGNORABLE = frozenset({"fields", "message", "sign_by", "sms"})
 IGNORE_ENV_VAR = "SIGNPORT_IGNORE_UNSUPPORTED"
 
 
+_WITHOUT = {"fields": "those fields", "message": "the message", "sign_by": "the sign-by date",
+            "sms": "SMS delivery (by email only)"}
+
+
 def how_to_drop(name: str) -> str:
     """The two ways to drop an ignorable feature instead of being refused, for error messages."""
-    return (f"to send without it, pass ignore_unsupported={{{name!r}}} to connect() "
+    return (f"to send without {_WITHOUT.get(name, 'it')}, pass ignore_unsupported={{{name!r}}} to connect() "
             f"or set {IGNORE_ENV_VAR}={name}")
 
 
