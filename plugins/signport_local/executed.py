@@ -63,27 +63,30 @@ def stamp_document(store: Store, record: EnvelopeRecord, document: DocumentRecor
         if field.document_id != document.id or field.signer_id not in chosen:
             continue
         signer = chosen[field.signer_id]
-        stamps.append(field_stamp(field, signer))
+        drawing = store.drawing_path(record.id, field.id) if field.drawn else None
+        stamps.append(field_stamp(field, signer, drawing))
         if field.type in (FieldType.SIGNATURE, FieldType.NAME):
             named.add(signer.id)
     lines = [stamping.SignatureLine(s.name, s.email, s.signed_at or now) for s in signers if s.id not in named]
     stamping.stamp_pdf(store.document_path(record.id, document.id), dest, stamps, lines, name=document.name)
 
 
-def field_stamp(field: FieldRecord, signer: SignerRecord) -> stamping.Stamp:
-    """What a signed field shows on the executed PDF."""
+def field_stamp(field: FieldRecord, signer: SignerRecord, drawing: Path | None = None) -> stamping.Stamp:
+    """What a signed field shows on the executed PDF: what the signer typed or drew, else a default."""
     signed_at = signer.signed_at or datetime.now(UTC)
-    text = {
+    default = {
         FieldType.SIGNATURE: signer.name,
         FieldType.INITIALS: stamping.initials(signer.name),
         FieldType.DATE: signed_at.astimezone(UTC).strftime("%Y-%m-%d"),
         FieldType.NAME: signer.name,
-        FieldType.TEXT: field.value if field.value is not None else signer.name,
+        FieldType.TEXT: signer.name,
         FieldType.CHECKBOX: "",
     }[field.type]
+    text = field.value if field.value is not None and field.type is not FieldType.CHECKBOX else default
     note = f"signed {stamping.timestamp(signed_at)}" if field.type is FieldType.SIGNATURE else None
     return stamping.Stamp(page=field.page, x=field.x, y=field.y, width=field.width, height=field.height,
-                          type=field.type, text=text, note=note, checked=field.value != "false")
+                          type=field.type, text=text, note=note, checked=field.value != "false",
+                          image=drawing)
 
 
 def audit_trail(store: Store, record: EnvelopeRecord, new_events: Sequence[EventRecord],

@@ -33,9 +33,10 @@ from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, Sta
 from signport.transport import CHUNK, atomic_copy, atomic_file, download_filenames, target_path
 from signport.validation import check_fields, resolve_ref
 
-from . import payloads, stamping, webhooks
+from . import outbox, payloads, stamping, webhooks
 from .documents import discard_files, store_documents, stored_file
 from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, render_executed, stamp_document
+from .links import link_token, resolve_token
 from .settings import LocalSettings
 from .states import (
     E_COMPLETED,
@@ -75,10 +76,14 @@ from .store import (
 )
 from .webhooks import webhook_delivery
 
+#: Largest drawn signature accepted (bytes of PNG).
+MAX_DRAWING = 2 * 1024 * 1024
 
-def emulated(vendor: Capabilities) -> Capabilities:
-    """Local's capabilities when it emulates a vendor: what both can do, plus simulated signing."""
-    own = LocalProvider.capabilities
+
+def emulated(vendor: Capabilities, own: Capabilities | None = None) -> Capabilities:
+    """Local's capabilities (``own``, default the class's) when it emulates a vendor: what both can do,
+    plus simulated signing."""
+    own = own if own is not None else LocalProvider.capabilities
     values = {a.name: getattr(vendor, a.name) & getattr(own, a.name) for a in attrs.fields(Capabilities)}
     values["simulated_signing"] = True
     return Capabilities(**values)
@@ -112,9 +117,9 @@ class LocalProvider(Provider):
         delete_draft=True,
         list_filters=frozenset(State),  # READY and UNKNOWN never occur: filtering by them finds none
         download_kinds=frozenset(DocumentKind),
-        signing_urls=False,
+        signing_urls=False,  # on with a server_url (see __init__)
         webhooks=True,
-        webhook_verification=False,
+        webhook_verification=False,  # on with a webhook_secret (see __init__)
         duplicate=True,
         simulated_signing=True,
     )
@@ -124,6 +129,11 @@ class LocalProvider(Provider):
         self.now: Callable[[], datetime] = utcnow
         self._store: Store | None = None
         self._store_lock = threading.Lock()
+        self._poster: Any = None
+        # Two capabilities depend on the settings: this instance's value shadows the class's defaults.
+        self.capabilities = attrs.evolve(  # type: ignore[misc]
+            type(self).capabilities, signing_urls=self.settings.server_url is not None,
+            webhook_verification=bool(self.settings.webhook_secret))
         self._rules_of = NAME
         if self.settings.emulate:
             self._emulate(str(self.settings.emulate))
@@ -141,7 +151,7 @@ class LocalProvider(Provider):
         if vendor.name == NAME:
             return
         # Instance attributes shadow the class-wide ones: this provider, and only it, emulates.
-        self.capabilities = emulated(vendor.capabilities)  # type: ignore[misc]
+        self.capabilities = emulated(vendor.capabilities, self.capabilities)  # type: ignore[misc]
         self.rules = vendor.rules  # type: ignore[misc]
         self._rules_of = vendor.name
 
@@ -173,9 +183,31 @@ class LocalProvider(Provider):
         return store
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Stop posting webhooks (pending ones stay in the outbox) and close the database connection."""
+        if self._poster is not None:
+            self._poster.stop()
+            self._poster = None
         if self._store is not None:
             self._store.close()
+
+    def _add_event(self, conn: Any, event: EventRecord) -> None:
+        """Store an event and, in the same transaction, its webhook deliveries (posted off this thread)."""
+        Store.add_event(conn, event)
+        urls = self.settings.webhook_urls
+        if urls:
+            outbox.enqueue(conn, event, urls)
+            self.start_webhooks().wake()
+
+    def start_webhooks(self) -> Any:
+        """The thread posting this store's pending webhook deliveries (started once, stopped by ``close``)."""
+        if self._poster is None:
+            from .server.delivery import Poster
+
+            with self._store_lock:
+                if self._poster is None:
+                    self._poster = Poster(self)
+                    self._poster.start()
+        return self._poster
 
     def _now(self) -> datetime:
         now = self.now()
@@ -236,7 +268,7 @@ class LocalProvider(Provider):
             expired = self._expire_if_due(record, now)
             if expired is not None:
                 Store.save(conn, record)
-                Store.add_event(conn, expired)
+                self._add_event(conn, expired)
             events: list[EventRecord] = []
             try:
                 change(record, now, events)
@@ -246,7 +278,7 @@ class LocalProvider(Provider):
                 record.updated_at = now
                 Store.save(conn, record)
                 for event in events:
-                    Store.add_event(conn, event)
+                    self._add_event(conn, event)
         if refused is not None:
             raise refused
         return record
@@ -271,7 +303,7 @@ class LocalProvider(Provider):
                 event = self._expire_if_due(record, now)
                 if event is not None:
                     Store.save(conn, record)
-                    Store.add_event(conn, event)
+                    self._add_event(conn, event)
 
     @staticmethod
     def _refuse(record: EnvelopeRecord, allowed: Iterable[str], action: str) -> None:
@@ -313,8 +345,13 @@ class LocalProvider(Provider):
         return payloads.parse_envelope(payload)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
-        """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event."""
-        return webhooks.parse_webhook(headers, body, max_bytes=int(self.settings.webhook_max_bytes))
+        """A local event delivery ``{"event", "envelope_id", "signer_id", "occurred_at", "id"}`` -> Event.
+
+        With a ``webhook_secret``: VERIFIED, or ``WebhookVerificationError`` for a missing, wrong or
+        stale ``Signport-Signature``; without one: NOT_CONFIGURED.
+        """
+        return webhooks.parse_webhook(headers, body, max_bytes=int(self.settings.webhook_max_bytes),
+                                      secret=self.settings.webhook_secret, now=self._now().timestamp())
 
     # --- flows (generators that never yield) ---------------------------------------------------
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
@@ -362,6 +399,11 @@ class LocalProvider(Provider):
         yield from ()
         return self._download(envelope_id, kind, Path(to))
 
+    def signing_url(self, envelope_id: str, signer_id: str) -> Flow[str]:
+        """The signer's page on the local signing server (``server_url``): ``<server_url>/sign/<token>``."""
+        yield from ()
+        return self._signing_url(envelope_id, signer_id)
+
     def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
                   reason: str | None) -> Flow[Envelope]:
         """A new draft copied from an envelope; voids the original too when asked (one transaction)."""
@@ -369,13 +411,39 @@ class LocalProvider(Provider):
         return self._duplicate(envelope_id, subject=subject, void_original=void_original, reason=reason)
 
     # --- simulated signers and time (local only) -----------------------------------------------
-    def sign(self, envelope_id: str, signer_id: str, values: Mapping[str, str | bool] | None = None) -> Envelope:
-        """Sign as ``signer_id`` (an id or key); only a NEXT signer may. ``values`` fills TEXT and
-        CHECKBOX fields by field id (defaults: the signer's name, checked)."""
-        def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
-            self._sign(record, signer_id, values, now, events)
+    def sign(self, envelope_id: str, signer_id: str, values: Mapping[str, str | bool] | None = None, *,
+             drawings: Mapping[str, bytes] | None = None) -> Envelope:
+        """Sign as ``signer_id`` (an id or key); only a NEXT signer may.
 
-        return self._envelope(self._mutate(envelope_id, change))
+        ``values`` fills the signer's fields by field id: text for signature (typed), initials, name,
+        date and text fields, a boolean for checkboxes (defaults: the signer's name, initials, the
+        signing date, checked). ``drawings`` gives signature or initials fields a drawn PNG instead.
+        """
+        drawings = dict(drawings or {})
+        written: list[Path] = []
+        try:
+            record = self._current(envelope_id)
+            for field_id, png in drawings.items():
+                field = next((f for f in record.fields if f.id == field_id), None)
+                if field is None or field.type not in (FieldType.SIGNATURE, FieldType.INITIALS):
+                    raise ValidationError(f"field {field_id!r} is not a signature or initials field of this "
+                                          "envelope", path="drawings", provider=NAME)
+                if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) > MAX_DRAWING:
+                    raise ValidationError(f"the drawing for field {field_id} is not a PNG of at most "
+                                          f"{MAX_DRAWING // 1024} KiB", path="drawings", provider=NAME)
+                dest = self.store.drawing_path(record.id, field_id)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_file(dest) as out:
+                    out.write(png)
+                written.append(dest)
+
+            def change(record: EnvelopeRecord, now: datetime, events: list[EventRecord]) -> None:
+                self._sign(record, signer_id, values, now, events, drawn=frozenset(drawings))
+
+            return self._envelope(self._mutate(envelope_id, change))
+        except BaseException:
+            discard_files(written)
+            raise
 
     def decline(self, envelope_id: str, signer_id: str, reason: str | None = None) -> Envelope:
         """Decline as ``signer_id`` (an id or key); the envelope becomes DECLINED."""
@@ -406,8 +474,42 @@ class LocalProvider(Provider):
         return [self.parse_webhook(*webhook_delivery(e)) for e in self._event_records(envelope_id)]
 
     def webhook_deliveries(self, envelope_id: str) -> list[tuple[dict[str, str], bytes]]:
-        """The webhook deliveries (headers, body) the envelope's events make, oldest first."""
-        return [webhook_delivery(e) for e in self._event_records(envelope_id)]
+        """The webhook deliveries (headers, body) the envelope's events make, oldest first (signed now
+        when a ``webhook_secret`` is set)."""
+        secret, now = self.settings.webhook_secret, int(self._now().timestamp())
+        return [webhook_delivery(e, secret=secret, timestamp=now) for e in self._event_records(envelope_id)]
+
+    # --- what the local signing server reads (local only) ---------------------------------------
+    def record(self, envelope_id: str) -> EnvelopeRecord:
+        """The stored envelope as it stands now (an overdue one expired first)."""
+        return self._current(envelope_id)
+
+    def event_records(self, envelope_id: str) -> list[EventRecord]:
+        """The envelope's stored events, oldest first."""
+        return self._event_records(envelope_id)
+
+    def link(self, token: str) -> tuple[EnvelopeRecord, SignerRecord] | None:
+        """The envelope and signer a signing-link token opens, or ``None`` for an unknown token."""
+        with self.store.read() as conn:
+            found = resolve_token(conn, token)
+        if found is None:
+            return None
+        record = self._current(found[0])
+        signer = next((s for s in record.signers if s.id == found[1]), None)
+        return (record, signer) if signer is not None else None
+
+    def deliveries(self, envelope_id: str) -> list[outbox.Delivery]:
+        """The envelope's webhook deliveries with their attempts, oldest first."""
+        with self.store.read() as conn:
+            return outbox.for_envelope(conn, envelope_id)
+
+    def redeliver(self, delivery_id: str) -> bool:
+        """Queue a webhook delivery again (fresh attempts); False if there is no such delivery."""
+        with self.store.write() as conn:
+            found = outbox.redeliver(conn, delivery_id, self._now())
+        if found:
+            self.start_webhooks().wake()
+        return found
 
     def _event_records(self, envelope_id: str) -> list[EventRecord]:
         self._current(envelope_id)
@@ -448,7 +550,7 @@ class LocalProvider(Provider):
             with self.store.write() as conn:
                 Store.insert(conn, record)
                 for event in events:
-                    Store.add_event(conn, event)
+                    self._add_event(conn, event)
         except BaseException:
             self.store.remove_envelope_files(envelope_id)
             raise
@@ -596,24 +698,28 @@ class LocalProvider(Provider):
                            f"{record.order.value})", provider=NAME, code=signer.status)
 
     def _sign(self, record: EnvelopeRecord, signer_id: str, values: Mapping[str, str | bool] | None,
-              now: datetime, events: list[EventRecord]) -> None:
+              now: datetime, events: list[EventRecord], drawn: frozenset[str] = frozenset()) -> None:
         self._refuse(record, OPEN, "sign")
         signer = record.signer(signer_id)
         self._check_turn(record, signer, "sign")
         values = dict(values or {})
         own = {f.id: f for f in record.fields if f.signer_id == signer.id}
-        for field_id in values:
+        for field_id in [*values, *drawn]:
             if field_id not in own:
                 raise ValidationError(f"signer {signer.id} has no field {field_id!r}", path="values",
                                       provider=NAME)
-            if own[field_id].type not in (FieldType.TEXT, FieldType.CHECKBOX):
-                raise ValidationError(f"field {field_id} is a {own[field_id].type.value} field; only text and "
-                                      "checkbox fields take values", path="values", provider=NAME)
+        for field_id, value in values.items():
+            if own[field_id].type is not FieldType.CHECKBOX and not isinstance(value, str):
+                raise ValidationError(f"field {field_id} is a {own[field_id].type.value} field; its value must "
+                                      "be text", path="values", provider=NAME)
         for field in own.values():
+            field.drawn = field.id in drawn
             if field.type is FieldType.TEXT:
                 field.value = str(values.get(field.id, signer.name))
             elif field.type is FieldType.CHECKBOX:
                 field.value = "true" if values.get(field.id, True) not in (False, "false", "0", "") else "false"
+            elif field.id in values and not field.drawn:
+                field.value = str(values[field.id])
         signer.status, signer.signed_at = S_SIGNED, now
         record.status = IN_PROGRESS
         events.append(self._event(record, E_SIGNED, now, signer=signer))
@@ -675,11 +781,29 @@ class LocalProvider(Provider):
                     Store.save(conn, record)
                 Store.insert(conn, copy)
                 for event in [*events, created]:
-                    Store.add_event(conn, event)
+                    self._add_event(conn, event)
         except BaseException:
             self.store.remove_envelope_files(copy_id)
             raise
         return self._envelope(copy)
+
+    def _signing_url(self, envelope_id: str, signer_id: str) -> str:
+        base = self.settings.server_url
+        if base is None:
+            self.unsupported("signing_urls", "local has signing URLs only with a signing server: set server_url "
+                             "(SIGNPORT_LOCAL_SERVER_URL) and run `signport serve`")
+        record = self._current(envelope_id)
+        if record.status == DRAFT:
+            raise InvalidState(f"envelope {record.id} is a draft; send it before asking for a signing link",
+                               provider=NAME, code=record.status)
+        return f"{base}/sign/{self.signing_token(record.id, signer_id)}"
+
+    def signing_token(self, envelope_id: str, signer_id: str) -> str:
+        """The token of a signer's signing link (made on first use; see ``links.py``)."""
+        record = self._current(envelope_id)
+        signer = record.signer(signer_id)
+        with self.store.write() as conn:
+            return link_token(conn, record.id, signer.id, self._now())
 
     # --- downloads -----------------------------------------------------------------------------
     def _download(self, envelope_id: str, kind: DocumentKind, to: Path) -> list[Path]:

@@ -27,11 +27,13 @@ from signport.pdf import PageBox, open_reader, page_box
 from signport.states import FieldType
 from signport.transport import atomic_file
 
-#: Fonts shipped inside reportlab (Bitstream Vera: free to embed), registered once per process.
+#: Fonts registered once per process: Bitstream Vera (inside reportlab) for text, and Dancing Script
+#: (shipped in ``fonts/``, SIL Open Font License) for signatures and initials.
 FONT_TEXT = "SignportVera"
 FONT_BOLD = "SignportVeraBold"
-FONT_SCRIPT = "SignportVeraBoldItalic"
-_FONT_FILES = {FONT_TEXT: "Vera.ttf", FONT_BOLD: "VeraBd.ttf", FONT_SCRIPT: "VeraBI.ttf"}
+FONT_SCRIPT = "SignportScript"
+SCRIPT_FONT_FILE = Path(__file__).resolve().with_name("fonts") / "DancingScript-Regular.ttf"
+_FONT_FILES = {FONT_TEXT: "Vera.ttf", FONT_BOLD: "VeraBd.ttf", FONT_SCRIPT: str(SCRIPT_FONT_FILE)}
 _fonts_lock = threading.Lock()
 _fonts_ready = False
 
@@ -45,7 +47,8 @@ class Stamp:
     """One filled field: where (visible coordinates, 1-based page), what kind, and what to draw.
 
     ``text`` is the main line (a name, initials, a date, a value); ``note`` an optional small
-    line under a signature (the signing time); ``checked`` is for checkboxes.
+    line under a signature (the signing time); ``checked`` is for checkboxes; ``image`` a drawn
+    signature or initials (a PNG), drawn instead of ``text``.
     """
 
     page: int
@@ -57,6 +60,7 @@ class Stamp:
     text: str = ""
     note: str | None = None
     checked: bool = True
+    image: Path | None = None
 
 
 @attrs.frozen(slots=True)
@@ -170,6 +174,19 @@ def _draw_text_in(canvas: Any, text: str, font: str, x: float, y: float, width: 
     canvas.drawString(x + pad, baseline, text)
 
 
+def _draw_image_in(canvas: Any, image: Path, x: float, y: float, width: float, height: float) -> None:
+    """A PNG scaled to fit the box (aspect kept), centred, its transparency kept."""
+    from reportlab.lib.utils import ImageReader
+
+    reader = ImageReader(str(image))
+    iw, ih = reader.getSize()
+    if iw <= 0 or ih <= 0:
+        return
+    scale = min(width / iw, height / ih)
+    dw, dh = iw * scale, ih * scale
+    canvas.drawImage(reader, x + (width - dw) / 2.0, y + (height - dh) / 2.0, dw, dh, mask="auto")
+
+
 def _draw_stamp(canvas: Any, stamp: Stamp) -> None:
     x, y, w, h = stamp.x, stamp.y, stamp.width, stamp.height
     canvas.saveState()
@@ -192,7 +209,10 @@ def _draw_stamp(canvas: Any, stamp: Stamp) -> None:
         if stamp.note and h >= 24:
             note_h = min(10.0, h * 0.28)
             _draw_text_in(canvas, stamp.note, FONT_TEXT, x, y, w, note_h, largest=7, color=GREY)
-        _draw_text_in(canvas, stamp.text, FONT_SCRIPT, x, y + note_h, w, h - note_h, largest=40)
+        if stamp.image is not None:
+            _draw_image_in(canvas, stamp.image, x, y + note_h, w, h - note_h)
+        else:
+            _draw_text_in(canvas, stamp.text, FONT_SCRIPT, x, y + note_h, w, h - note_h, largest=40)
         canvas.setStrokeColorRGB(*GREY)
         canvas.setLineWidth(0.4)
         canvas.line(x + 1, y + note_h + 0.8, x + w - 1, y + note_h + 0.8)

@@ -34,7 +34,7 @@ from signport.states import Delivery, FieldType, SigningOrder
 
 NAME = "local"
 DB_NAME = "signport.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Native envelope statuses.
 DRAFT = "draft"
@@ -71,6 +71,28 @@ CREATE TABLE IF NOT EXISTS events (
     body        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_envelope ON events (envelope_id, seq);
+CREATE TABLE IF NOT EXISTS links (
+    token       TEXT PRIMARY KEY,
+    envelope_id TEXT NOT NULL,
+    signer_id   TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    UNIQUE (envelope_id, signer_id)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    envelope_id TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     TEXT NOT NULL,
+    lease_until TEXT,
+    log         TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_at);
+CREATE INDEX IF NOT EXISTS deliveries_envelope ON deliveries (envelope_id, seq);
 """
 
 
@@ -140,6 +162,7 @@ class FieldRecord:
     height: float
     required: bool = True
     value: str | None = None
+    drawn: bool = False
 
 
 @attrs.define
@@ -253,6 +276,10 @@ class Store:
     def document_path(self, envelope_id: str, document_id: str) -> Path:
         """The stored original of a document."""
         return self.envelope_dir(envelope_id) / f"{document_id}.pdf"
+
+    def drawing_path(self, envelope_id: str, field_id: str) -> Path:
+        """A signature or initials drawn on the signing page (a PNG), by field id."""
+        return self.envelope_dir(envelope_id) / "drawn" / f"{field_id}.png"
 
     def executed_dir(self, envelope_id: str) -> Path:
         """The folder of an envelope's executed PDFs."""
@@ -395,6 +422,8 @@ class Store:
         """Remove an envelope and its events."""
         conn.execute("DELETE FROM envelopes WHERE id = ?", (envelope_id,))
         conn.execute("DELETE FROM events WHERE envelope_id = ?", (envelope_id,))
+        conn.execute("DELETE FROM links WHERE envelope_id = ?", (envelope_id,))
+        conn.execute("DELETE FROM deliveries WHERE envelope_id = ?", (envelope_id,))
 
     @staticmethod
     def add_event(conn: sqlite3.Connection, event: EventRecord) -> None:

@@ -28,6 +28,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
+from signport_local.server.command import serve as serve_command
+from signport_local.server.command import serve_demo
+
 from . import __version__, config, registry
 from .capabilities import Capabilities
 from .errors import SignportError, WaitTimeout
@@ -775,8 +778,9 @@ def default_demo_folder() -> Path:
               help="Folder for the demo's local store (default: 'demo' in the user data folder).")
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the executed PDF (default: executed/<envelope id> in the store folder).")
+@click.option("--serve", is_flag=True, help="Leave signing to you: start the signing server, print the links, wait.")
 @click.pass_obj
-def demo(opts: _Options, path: Path | None, out: Path | None) -> None:
+def demo(opts: _Options, path: Path | None, out: Path | None, serve: bool) -> None:
     """Send a generated 2-page PDF to two sequential signers, sign as each, download the result.
 
     Runs on the local provider unless --provider names another one with simulated signers.
@@ -785,6 +789,10 @@ def demo(opts: _Options, path: Path | None, out: Path | None) -> None:
     if path is not None and name != "local":
         raise click.UsageError("--path applies to the local provider only")
     folder = (path or default_demo_folder()).expanduser()
+    if serve:
+        if name != "local":
+            raise click.UsageError("--serve runs on the local provider only")
+        return serve_demo(folder)
     settings: dict[str, Any] = {}
     if name == "local":
         folder.mkdir(parents=True, exist_ok=True)
@@ -839,7 +847,7 @@ def _register_watch() -> None:
 
 
 _register_watch()
-
+main.add_command(serve_command)  # the local signing server (issue 11); its body is in signport_local.server
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,5 +1,8 @@
 """Contract harness for the embedded ``local`` provider: no fake, no cassette, just a store in ``tmp_path``.
 
+The local signing server runs beside it (``signport_local.server.running``) and the clients are given
+its ``server_url``, so ``signing_url`` returns links to real signing pages.
+
 Signing and declining go through a control client's ``client.provider`` on the same store (a second
 connection, as another process would have); ``expire`` moves the providers' shared clock past the
 envelope's ``sign_by``; webhooks are the local provider's own event deliveries.
@@ -7,6 +10,7 @@ envelope's ``sign_by``; webhooks are the local provider's own event deliveries.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ import pytest
 import signport
 from signport import EventKind
 from signport_local.provider import LocalProvider, webhook_delivery
+from signport_local.server import running
 from signport_local.store import EventRecord, new_id
 
 
@@ -56,19 +61,26 @@ class LocalHarness:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.clock = Clock()
+        self._stack = contextlib.ExitStack()
+        self.server_url: str | None = None
         self._control = self.client()
+        try:
+            self.server_url = self._stack.enter_context(running(self.provider))
+        except BaseException:
+            self._control.close()
+            raise
 
     def _wire(self, provider: Any) -> None:
         assert isinstance(provider, LocalProvider)
         provider.now = self.clock
 
     def client(self) -> signport.Client:
-        client = signport.connect("local", path=self.path)
+        client = signport.connect("local", path=self.path, server_url=self.server_url)
         self._wire(client.provider)
         return client
 
     def async_client(self) -> signport.AsyncClient:
-        client = signport.connect_async("local", path=self.path)
+        client = signport.connect_async("local", path=self.path, server_url=self.server_url)
         self._wire(client.provider)
         return client
 
@@ -102,6 +114,7 @@ class LocalHarness:
                                             occurred_at=self.clock(), signer_id=signer))
 
     def close(self) -> None:
+        self._stack.close()
         self._control.close()
 
 

@@ -222,6 +222,13 @@ async def test_signing_url(api: Api) -> None:
     sent = await api.send(envelope(api.caps))
     url = await api.signing_url(sent.id, sent.signers[0].id)
     assert url.startswith(("https://", "http://"))
+    if api.provider == "local":  # the local signing server runs in the harness: the link opens the page
+        import httpx
+
+        async with httpx.AsyncClient() as http:
+            page = await http.get(url)
+        assert page.status_code == 200
+        assert 'id="sign-form"' in page.text
 
 
 async def test_not_found(api: Api) -> None:

@@ -294,8 +294,8 @@ def test_every_field_type_is_drawn(client: signport.Client, tmp_path: Path) -> N
     field_ids = {k: sent.fields[i].id or "" for i, k in enumerate(kinds)}
     provider = client.provider
     assert isinstance(provider, LocalProvider)
-    with pytest.raises(signport.ValidationError):
-        provider.sign(sent.id or "", sent.signers[0].id or "", {field_ids[FieldType.SIGNATURE]: "x"})
+    with pytest.raises(signport.ValidationError):  # a typed signature is text
+        provider.sign(sent.id or "", sent.signers[0].id or "", {field_ids[FieldType.SIGNATURE]: True})
     with pytest.raises(signport.ValidationError):
         provider.sign(sent.id or "", sent.signers[0].id or "", {"nope": "x"})
     done = provider.sign(sent.id or "", sent.signers[0].id or "",
