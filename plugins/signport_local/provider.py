@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
 from signport.registry import provider_class
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
-from signport.transport import CHUNK, atomic_copy, atomic_file, download_filenames, target_path
+from signport.transport import CHUNK, atomic_copy, atomic_file, download_filenames
 from signport.validation import check_fields, resolve_ref
 
 from . import outbox, payloads, stamping, webhooks
@@ -832,9 +833,11 @@ class LocalProvider(Provider):
             return [out(self.store.document_path(record.id, d.id), n) for d, n in zip(record.documents, names,
                                                                                       strict=True)]
         if kind is DocumentKind.AUDIT and record.status != COMPLETED:
-            dest = target_path(to, names[0])
-            stamping.render_audit(audit_trail(self.store, record, (), self._now()), dest)
-            return [dest]
+            # Drawn beside the store, then copied out like every other download (same overwrite rule).
+            with tempfile.TemporaryDirectory(dir=self.folder, prefix=".audit-") as scratch:
+                drawn = Path(scratch) / AUDIT_FILE
+                stamping.render_audit(audit_trail(self.store, record, (), self._now()), drawn)
+                return [out(drawn, names[0])]
         self._refuse(record, (COMPLETED,), f"download {kind.value} documents")
         if kind is DocumentKind.EXECUTED:
             return [out(folder / f"{d.id}.pdf", n) for d, n in zip(record.documents, names, strict=True)]
@@ -842,10 +845,11 @@ class LocalProvider(Provider):
             # Each signer's own copy: the original with only that signer's signature (drawn now).
             pairs = [(d, s) for d in record.documents for s in record.signers]
             paths = []
-            for (document, signer), name in zip(pairs, names, strict=True):
-                dest = target_path(to, name)
-                stamp_document(self.store, record, document, [signer], dest, self._now())
-                paths.append(dest)
+            with tempfile.TemporaryDirectory(dir=self.folder, prefix=".copies-") as scratch:
+                for i, ((document, signer), name) in enumerate(zip(pairs, names, strict=True)):
+                    drawn = Path(scratch) / f"{i}.pdf"
+                    stamp_document(self.store, record, document, [signer], drawn, self._now())
+                    paths.append(out(drawn, name))  # copied out under the download's overwrite rule
             return paths
         if kind is DocumentKind.COMBINED:
             return [out(folder / COMBINED_FILE, names[0])]

@@ -602,8 +602,9 @@ def _live(waiting: _Waiting, console: Console) -> Iterator[Callable[[str], None]
               help="Folder to write the documents into (created if missing, removed again if the download fails).")
 @click.option("--kind", type=click.Choice(_KINDS, case_sensitive=False), default=DocumentKind.EXECUTED.value,
               show_default=True, help="Which rendition to download.")
+@click.option("--overwrite", is_flag=True, help="Replace files already in the folder (refused otherwise).")
 @click.pass_obj
-def download(opts: _Options, envelope_id: str, to: Path, kind: str) -> None:
+def download(opts: _Options, envelope_id: str, to: Path, kind: str, overwrite: bool) -> None:
     """Download an envelope's documents into a folder and print each file's path.
 
     Shows the bytes received when stderr is a terminal.
@@ -621,7 +622,7 @@ def download(opts: _Options, envelope_id: str, to: Path, kind: str) -> None:
             files["last"] = done
             activity.bytes(done, total)
 
-        paths = client.download(envelope_id, to=to, kind=doc_kind, progress=progress)
+        paths = client.download(envelope_id, to=to, kind=doc_kind, progress=progress, overwrite=overwrite)
     for path in paths:
         click.echo(str(path))
 

@@ -11,6 +11,7 @@ import asyncio
 import builtins
 import functools
 import math
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ import attrs
 import httpx
 import stamina
 
-from . import transport
+from . import downloads, transport
 from .capabilities import Capabilities
 from .config import (
     check_ignore_unsupported,
@@ -177,11 +178,15 @@ class _Operations:
         return self.provider.delete_draft(envelope_ref(envelope_id))
 
     @_tagged
-    def download(self, envelope_id: EnvelopeRef, to: str | Path,
-                 kind: DocumentKind | str) -> tuple[Flow[list[Path]], Path]:
+    def download(self, envelope_id: EnvelopeRef, to: str | os.PathLike[str], kind: DocumentKind | str,
+                 overwrite: bool = False) -> tuple[Flow[list[Path]], Path]:
         kind = _enum(DocumentKind, kind, "kind")
         self.caps.require_download(kind, provider=self.name)
         envelope_id = envelope_ref(envelope_id)
+        if not isinstance(to, str | os.PathLike) or not str(to).strip():
+            raise ValidationError(f"must be a folder path (str or Path), not {_kind(to)}", path="to")
+        if not isinstance(overwrite, bool):
+            raise ValidationError(f"must be True or False, not {_kind(overwrite)}", path="overwrite")
         folder = Path(to)
         if folder.exists() and not folder.is_dir():
             raise ValidationError(f"not a folder: {folder}", path="to")
@@ -218,11 +223,20 @@ class _Operations:
         return _WaitSchedule(timeout, poll)
 
 
+def _kind(value: object) -> str:
+    """How an error names a wrong value's type: ``None``, or the type's name."""
+    return "None" if value is None else type(value).__name__
+
+
 def _tidy_on_failure(flow: Flow[T], created: builtins.list[Path]) -> Flow[T]:
-    """Run a download flow; if it fails, remove the folders it made (deepest first) while they are empty."""
+    """Run a download flow; if it fails, undo the files it wrote (``downloads.Session.rollback``), then
+    remove the folders it made (deepest first) while they are empty."""
     try:
         return (yield from flow)
     except BaseException:
+        session = downloads.current()
+        if session is not None:
+            session.rollback()
         for folder in created:
             try:
                 folder.rmdir()
@@ -489,11 +503,15 @@ class _Done(Generic[T]):
 
 
 class _Sink:
-    """Where a streamed download goes: a temp file renamed when complete, with progress reports."""
+    """Where a streamed download goes: a temp file placed when complete and verified as a PDF
+    (``downloads.PdfCheck``), under the current download's overwrite rule, with progress reports."""
 
-    def __init__(self, response: httpx.Response, target: SaveTarget, progress: Progress | None) -> None:
+    def __init__(self, response: httpx.Response, target: SaveTarget, progress: Progress | None,
+                 provider: str) -> None:
         name = target.filename or transport.content_disposition_filename(response) or "document.pdf"
-        self.dest = transport.target_path(target.folder, name)
+        self.dest = transport.target_path(target.folder, transport.pdf_filename(name))
+        self.check = downloads.PdfCheck(response, provider)
+        self.check.check_type()
         length = response.headers.get("content-length", "")
         self.total = int(length) if length.isdigit() else None
         self.done = 0
@@ -502,8 +520,9 @@ class _Sink:
 
     @contextmanager
     def open(self) -> Iterator[Callable[[bytes], None]]:
-        with transport.download_file(self.dest) as fh:
+        with transport.download_file(self.dest, self.check) as fh:
             def write(chunk: bytes) -> None:
+                self.check.feed(chunk)
                 fh.write(chunk)
                 self.done += len(chunk)
                 if self.progress is not None:
@@ -595,7 +614,7 @@ class Client(_BaseClient):
             status = response.status_code
             try:
                 if target is not None and response.is_success:
-                    sink = _Sink(response, target, progress)
+                    sink = _Sink(response, target, progress, self._provider.name)
                     with sink.open() as write:
                         for chunk in response.iter_bytes(transport.CHUNK):
                             write(chunk)
@@ -680,10 +699,16 @@ class Client(_BaseClient):
             time.sleep(sleep)
 
     def download(self, envelope_id: EnvelopeRef, to: str | Path, kind: DocumentKind | str = DocumentKind.EXECUTED,
-                 progress: Progress | None = None) -> builtins.list[Path]:
-        """Stream the documents of ``kind`` into the folder ``to``; returns the files written."""
-        flow, _ = self._ops.download(envelope_id, to, kind)
-        return self.run(flow, progress)
+                 progress: Progress | None = None, *, overwrite: bool = False) -> builtins.list[Path]:
+        """Stream the documents of ``kind`` into the folder ``to``; returns the files written.
+
+        Each file is verified as a complete PDF before it appears under its name. A file already there
+        is refused (``ValidationError`` on ``to``) unless ``overwrite=True``. All or nothing: if the
+        download fails part-way, the files it created are removed and the ones it replaced restored.
+        """
+        flow, _ = self._ops.download(envelope_id, to, kind, overwrite)
+        with downloads.session(overwrite):
+            return self.run(flow, progress)
 
     def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> str:
         """A URL where that signer signs."""
@@ -762,7 +787,7 @@ class AsyncClient(_BaseClient):
             status = response.status_code
             try:
                 if target is not None and response.is_success:
-                    sink = _Sink(response, target, progress)
+                    sink = _Sink(response, target, progress, self._provider.name)
                     # Chunks are written as they arrive; each write is small and local.
                     with sink.open() as write:
                         async for chunk in response.aiter_bytes(transport.CHUNK):
@@ -850,10 +875,15 @@ class AsyncClient(_BaseClient):
 
     async def download(self, envelope_id: EnvelopeRef, to: str | Path,
                        kind: DocumentKind | str = DocumentKind.EXECUTED,
-                       progress: Progress | None = None) -> builtins.list[Path]:
-        """Stream the documents of ``kind`` into the folder ``to``; returns the files written."""
-        flow, _ = self._ops.download(envelope_id, to, kind)
-        return await self.run(flow, progress)
+                       progress: Progress | None = None, *, overwrite: bool = False) -> builtins.list[Path]:
+        """Stream the documents of ``kind`` into the folder ``to``; returns the files written.
+
+        The same rules as ``Client.download``: verified PDFs, no silent replace unless ``overwrite=True``,
+        all or nothing.
+        """
+        flow, _ = self._ops.download(envelope_id, to, kind, overwrite)
+        with downloads.session(overwrite):
+            return await self.run(flow, progress)
 
     async def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> str:
         """A URL where that signer signs."""

@@ -17,13 +17,14 @@ import secrets
 import shutil
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 import attrs
 import httpx
 
+from . import downloads
 from .errors import ValidationError
 from .multipart import disposition_filename
 from .states import DocumentKind
@@ -187,18 +188,34 @@ def backoff_hook(cap: float) -> object:
     return hook
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]')
+#: Look-alikes of "/" and "\" (fullwidth, division and fraction slashes...): never a separator, never shown as one.
+_SLASHES = re.compile("[\u2044\u2215\u29f5\u29f8\u29f9\ufe68\uff0f\uff3c]")
+#: Look-alikes of "." (fullwidth, halfwidth ideographic, one-dot leader, small full stop): read as ".".
+_DOTS = re.compile("[\u2024\ufe52\uff0e\uff61]")
+#: Invisible characters that reorder or hide text: bidi controls and isolates, zero-width space, BOM.
+_INVISIBLE = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+#: Names Windows reserves for devices, with or without an extension (``NUL.pdf`` is the device too).
+_RESERVED = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$", "clock$",
+                       *(f"{p}{n}" for p in ("com", "lpt") for n in "0123456789\u00b9\u00b2\u00b3")})
 
 
 def safe_filename(name: str | None, default: str = "document.pdf") -> str:
-    """A file name that cannot leave its folder: no separators, no traversal, no control characters."""
-    if not name:
+    """A file name that cannot leave its folder or mislead: no separators (or look-alikes), no traversal,
+    no control or bidi characters, no Windows device name, no trailing dots or spaces."""
+    if not name or not isinstance(name, str):
         return default
     name = unicodedata.normalize("NFC", name)
+    name = _INVISIBLE.sub("", name)
+    name = _SLASHES.sub("_", _DOTS.sub(".", name))
+    name = "".join("_" if unicodedata.category(c) == "Cs" else c for c in name)  # lone surrogates
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    name = name.rstrip(". ")  # Windows drops them, so "a.pdf." would land on "a.pdf"
     if not name or name in {".", ".."}:
         return default
+    if name.split(".", 1)[0].rstrip(" ").lower() in _RESERVED:
+        name = f"_{name}"
     return _truncate(name)
 
 
@@ -219,15 +236,15 @@ def _truncate(name: str) -> str:
 
 
 def pdf_filename(name: str | None, default: str = "document.pdf", *, suffix: str | None = None) -> str:
-    """A safe file name that ends in ``.pdf`` (vendors convert uploads by extension).
+    """A safe file name (``safe_filename``) that always ends in ``.pdf``.
 
     With ``suffix`` the name is rebuilt as stem + suffix + ``.pdf`` (lower case):
     ``pdf_filename("NDA.PDF", suffix="-executed")`` is ``NDA-executed.pdf``.
     """
-    name = (name or "").strip() or default
+    safe = safe_filename(name if isinstance(name, str) and name.strip() else None, default)
     if suffix is not None:
-        name = f"{name[:-4] if name.lower().endswith('.pdf') else name}{suffix}.pdf"
-    safe = safe_filename(name, default)
+        stem = safe[:-4] if safe.lower().endswith(".pdf") else safe
+        safe = safe_filename(f"{stem}{suffix}.pdf", default)
     return safe if safe.lower().endswith(".pdf") else f"{safe}.pdf"
 
 
@@ -307,8 +324,8 @@ def target_path(folder: Path, filename: str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_file(dest: Path) -> Iterator[IO[bytes]]:
-    """A temp file beside ``dest``, renamed onto it only if the block completes."""
+def atomic_file(dest: Path, place: Callable[[Path, Path], None] = os.replace) -> Iterator[IO[bytes]]:
+    """A temp file beside ``dest``, moved onto it by ``place(tmp, dest)`` only if the block completes."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     # Like any file the user's programs write: mode 0666 less the umask (mkstemp would force 0600).
     tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
@@ -318,7 +335,7 @@ def atomic_file(dest: Path) -> Iterator[IO[bytes]]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, dest)
+        place(tmp, dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -326,20 +343,30 @@ def atomic_file(dest: Path) -> Iterator[IO[bytes]]:
 
 
 @contextlib.contextmanager
-def download_file(dest: Path) -> Iterator[IO[bytes]]:
-    """``atomic_file`` for a download: a failure to write (disk full, a folder in the way) is a
-    ``ValidationError`` on ``to`` rather than a bare ``OSError``."""
+def download_file(dest: Path, check: downloads.PdfCheck | None = None) -> Iterator[IO[bytes]]:
+    """``atomic_file`` for a download: placed under the current download's rules (``downloads.session``),
+    after ``check`` (if given) accepts the complete body. A failure to write (disk full, a folder in the
+    way) is a ``ValidationError`` on ``to`` rather than a bare ``OSError``."""
+    active = downloads.current()
+    if active is not None:
+        active.claim(dest)
     try:
-        with atomic_file(dest) as fh:
+        with atomic_file(dest, downloads.place) as fh:
             yield fh
+            if check is not None:
+                check.finish()
     except OSError as exc:
         raise ValidationError(f"cannot write {dest.name}: {exc.strerror or exc}", path="to") from None
 
 
 def atomic_copy(src: Path, folder: Path, filename: str) -> Path:
-    """Copy ``src`` into ``folder`` as ``filename`` (sanitized) through a temp file; returns the path."""
+    """Copy ``src`` into ``folder`` as ``filename`` (sanitized) through a temp file; returns the path.
+
+    Inside a download (``downloads.session``) the copy follows its rules: no silent replace, undone
+    if the download fails later.
+    """
     dest = target_path(folder, filename)
-    with src.open("rb") as fin, atomic_file(dest) as fout:
+    with src.open("rb") as fin, download_file(dest) as fout:
         shutil.copyfileobj(fin, fout, CHUNK)
     return dest
 

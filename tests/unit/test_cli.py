@@ -281,6 +281,11 @@ def test_sign_wait_download(pdf: Path, tmp_path: Path) -> None:
     assert result.stderr == ""  # no progress display: stderr is not a terminal
     here = ok("download", env["id"])  # the current folder by default
     assert [Path(p) for p in here.stdout.splitlines()] == [Path.cwd() / paths[0].name]
+    again = run("download", env["id"], "-o", str(tmp_path / "out"))  # the file is there: not replaced
+    assert again.exit_code != 0
+    assert "already exists" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert ok("download", env["id"], "-o", str(tmp_path / "out"), "--overwrite").stdout == result.stdout
     text = "".join(page.extract_text() for page in pypdf.PdfReader(paths[0]).pages)
     assert "Ann Lee" in text
     assert "Bob van Ray" in text

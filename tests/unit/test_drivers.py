@@ -194,7 +194,7 @@ PDF = b"%PDF-1.4\n" + b"x" * 300_000 + b"\n%%EOF\n"
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize(("disposition", "expected"), [
-    ('attachment; filename="../../etc/passwd"', "passwd"),
+    ('attachment; filename="../../etc/passwd"', "passwd.pdf"),
     ("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf", "résumé.pdf"),
     ('attachment; filename="..\\\\evil.pdf"', "evil.pdf"),
     (None, "document.pdf"),
