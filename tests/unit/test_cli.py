@@ -279,8 +279,13 @@ def test_sign_wait_download(pdf: Path, tmp_path: Path) -> None:
     assert len(paths) == 1
     assert paths[0].parent == tmp_path / "out"
     assert result.stderr == ""  # no progress display: stderr is not a terminal
-    here = ok("download", env["id"])  # the current folder by default
-    assert [Path(p) for p in here.stdout.splitlines()] == [Path.cwd() / paths[0].name]
+    # The current folder by default, which holds the original agreement.pdf: the executed copy of the
+    # same name does not replace it.
+    original = pdf.read_bytes()
+    here = run("download", env["id"])
+    assert here.exit_code != 0
+    assert f"agreement.pdf already exists in {Path.cwd()}" in here.stderr
+    assert pdf.read_bytes() == original
     again = run("download", env["id"], "-o", str(tmp_path / "out"))  # the file is there: not replaced
     assert again.exit_code != 0
     assert "already exists" in again.stderr
