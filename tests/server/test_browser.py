@@ -173,13 +173,42 @@ def test_a_subject_with_a_script_renders_as_text(served: Served, page: Any, scre
     page.goto(served.url + "/")
     row = page.locator(f"tr[data-envelope-id='{env.id}'] td.subject")
     assert row.inner_text() == subject
-    page.screenshot(path=str(screenshots / "inbox.png"))
     page.goto(served.link(env.id, env.signers[0].id))
     assert page.locator("h1.subject").inner_text() == subject
     assert page.locator("blockquote.message").inner_text() == "<img src=x onerror=alert(2)>"
     page.goto(served.url + f"/envelopes/{env.id}")
     assert page.locator("h1.subject").inner_text().startswith(subject)
     assert dialogs == []
+
+
+def test_the_inbox_shows_every_state_and_filters(served: Served, page: Any, screenshots: Path) -> None:
+    client = served.client
+    local = client.provider
+    done = client.send(two_signers(subject="Consulting agreement: ACME"))
+    for s in done.signers:
+        local.sign(done.id, s.id)  # type: ignore[attr-defined]
+    half = client.send(two_signers(subject="Office lease 2027"))
+    local.sign(half.id, half.signers[0].id)  # type: ignore[attr-defined]
+    no = client.send(two_signers(subject="Supplier NDA"))
+    local.decline(no.id, no.signers[0].id, "Wrong company name")  # type: ignore[attr-defined]
+    client.create_draft(two_signers(subject="Employment contract (draft)"))
+    client.send(two_signers(subject="Mutual NDA: Globex"))
+    page.goto(served.url + "/")
+    states = page.locator("tr.envelope").evaluate_all("rows => rows.map(r => r.dataset.state)")
+    assert states == ["sent", "draft", "declined", "in_progress", "completed"]  # newest first
+    page.screenshot(path=str(screenshots / "inbox.png"))
+    page.locator(".filters a[data-state='declined']").click()
+    page.wait_for_url("**/?state=declined")
+    assert page.locator("tr.envelope td.subject").all_inner_texts() == ["Supplier NDA"]
+    page.goto(f"{served.url}/envelopes/{done.id}")
+    kinds = page.locator(".downloads a.button").evaluate_all("links => links.map(a => a.dataset.kind)")
+    assert kinds == [k.value for k in DocumentKind]
+    response = page.request.get(f"{served.url}/envelopes/{done.id}/download/executed")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert pypdf.PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
+    events = page.locator("table.events tr[data-event]").evaluate_all("rows => rows.map(r => r.dataset.event)")
+    assert events[-1] == "envelope_completed"
 
 
 def test_the_inbox_updates_without_reloading(served: Served, page: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import webbrowser
@@ -73,39 +74,49 @@ def serve(host: str, port: int, path: Path | None, open_browser: bool) -> None:
 
 
 def serve_demo(folder: Path, *, host: str = "127.0.0.1", port: int = 8025, poll: float = 1.0) -> None:
-    """``signport demo --serve``: send the demo envelope, print both signing links, wait for the people."""
+    """``signport demo --serve``: send the demo envelope, print both signing links, wait for the people.
+
+    Serves on ``port`` (any free port when that one is taken) until the envelope is finished or Ctrl+C.
+    """
     _check_extra()
+    import signport
     from signport import Document, DocumentKind, Envelope, SigningOrder, State
     from signport.cli import DEMO_SIGNERS, demo_fields, sample_pdf
 
+    from ..provider import LocalProvider
     from .run import running
 
-    shown = f"[{host}]" if ":" in host else host
-    client = _connect(folder, f"http://{shown}:{port}")
-    try:
-        with running(client.provider, host=host, port=port) as url:
-            sent = client.send(Envelope(
-                subject="Sample services agreement",
-                documents=[Document(name="sample-agreement.pdf", content=sample_pdf(len(DEMO_SIGNERS)))],
-                signers=DEMO_SIGNERS, fields=demo_fields(), order=SigningOrder.SEQUENTIAL,
-                message="Please sign the sample agreement."))
-            assert sent.id is not None
-            click.echo(f"Inbox: {url}/")
-            for signer in sent.signers:
-                assert signer.id is not None
-                click.echo(f"Signing link for {signer.name}: {client.signing_url(sent.id, signer.id)}")
-            click.echo("Sign in the browser, first Ada, then Alan (Ctrl+C stops). Waiting...")
-            try:
-                done = client.wait(sent.id, timeout=24 * 3600, poll=poll)
-            except KeyboardInterrupt:
-                click.echo("Stopped.")
-                return
-            click.echo(f"Envelope {done.state.value}.")
-            if done.state is State.COMPLETED:
-                target = folder / "executed" / sent.id
-                target.mkdir(parents=True, exist_ok=True)
-                for p in client.download(sent.id, to=target, kind=DocumentKind.EXECUTED):
-                    click.echo(f"Executed PDF: {p}")
-            time.sleep(0.5)  # let the last page load finish before the server stops
-    finally:
-        client.close()
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        provider = stack.enter_context(signport.connect("local", path=folder)).provider
+        assert isinstance(provider, LocalProvider)
+        try:
+            url = stack.enter_context(running(provider, host=host, port=port))
+        except OSError:  # the port is taken (another server): any free one will do
+            url = stack.enter_context(running(provider, host=host, port=0))
+        client = stack.enter_context(signport.connect("local", path=folder, server_url=url))
+        sent = client.send(Envelope(
+            subject="Sample services agreement",
+            documents=[Document(name="sample-agreement.pdf", content=sample_pdf(len(DEMO_SIGNERS)))],
+            signers=DEMO_SIGNERS, fields=demo_fields(), order=SigningOrder.SEQUENTIAL,
+            message="Please sign the sample agreement."))
+        assert sent.id is not None
+        click.echo(f"provider local, store {folder}")
+        click.echo(f"Inbox: {url}/")
+        for signer in sent.signers:
+            assert signer.id is not None
+            click.echo(f"Signing link for {signer.name}: {client.signing_url(sent.id, signer.id)}")
+        click.echo("Sign in your browser, Ada first, then Alan; this waits until the envelope is finished "
+                   "(Ctrl+C stops).")
+        try:
+            done = client.wait(sent.id, timeout=24 * 3600, poll=poll)
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
+            return
+        click.echo(f"Envelope {done.state.value}.")
+        if done.state is State.COMPLETED:
+            target = folder / "executed" / sent.id
+            target.mkdir(parents=True, exist_ok=True)
+            for p in client.download(sent.id, to=target, kind=DocumentKind.EXECUTED):
+                click.echo(f"Executed PDF: {p}")
+            time.sleep(poll)  # the signer's page shows its download link for a moment longer
