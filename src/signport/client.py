@@ -376,7 +376,7 @@ class _BaseClient:
 
     @property
     def provider(self) -> Provider:
-        """The provider instance (e.g. ``client.provider.sign(...)`` on ``local``)."""
+        """The provider instance (vendor-specific extras; local-only operations are on ``client.local``)."""
         return self._provider
 
     @property
