@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import functools
+import json
 import math
 import os
 import time
@@ -118,12 +119,15 @@ class _Operations:
 
     @_tagged
     def create(self, envelope: Envelope, send: bool, extras: Mapping[str, Any] | None) -> Flow[StoredEnvelope]:
+        if not isinstance(envelope, Envelope):
+            raise ValidationError(f"must be an Envelope(subject=..., documents=[...], signers=[...]), "
+                                  f"not {_kind(envelope)}", path="envelope")
         if not send:
             self.caps.require("drafts", provider=self.name)
         validate_envelope(envelope)
         envelope = self.caps.check_envelope(envelope, provider=self.name, ignore=self.ignore)
         self.provider.validate(envelope)
-        return self._stored(_keyed(self.provider.create(envelope, send=send, extras=dict(extras or {})), envelope))
+        return self._stored(_keyed(self.provider.create(envelope, send=send, extras=_extras(extras)), envelope))
 
     @_tagged
     def send_draft(self, envelope_id: EnvelopeRef) -> Flow[StoredEnvelope]:
@@ -138,7 +142,12 @@ class _Operations:
     def states(self, states: Iterable[State] | State | None) -> frozenset[State] | None:
         if states is None:
             return None
-        items = [states] if isinstance(states, State | str) else list(states)
+        if isinstance(states, State | str):
+            items = [states]
+        elif isinstance(states, Iterable) and not isinstance(states, bytes | Mapping):
+            items = list(states)
+        else:
+            raise ValidationError(f"must be a State or a list of them, not {_kind(states)}", path="states")
         chosen = frozenset(_enum(State, s, "states") for s in items)
         self.caps.check_list_filter(chosen, provider=self.name)
         return chosen or None
@@ -153,7 +162,7 @@ class _Operations:
         update = self.caps.check_draft_update(update, provider=self.name, ignore=self.ignore)
         validate_draft_update(update)
         self.provider.rules.draft_update(update)
-        return self._stored(self.provider.update_draft(envelope_id, update, dict(extras or {})))
+        return self._stored(self.provider.update_draft(envelope_id, update, _extras(extras)))
 
     @_tagged
     def update_signer(self, envelope_id: EnvelopeRef, signer_id: SignerRef,
@@ -219,13 +228,32 @@ class _Operations:
         return self.provider.parse_webhook(headers, body)
 
     @_tagged
-    def schedule(self, timeout: float, poll: float) -> _WaitSchedule:
+    def schedule(self, timeout: float, poll: float, on_change: object = None) -> _WaitSchedule:
+        if on_change is not None and not callable(on_change):
+            raise ValidationError(f"must be a callable, not {_kind(on_change)}", path="on_change")
         return _WaitSchedule(timeout, poll)
 
 
 def _kind(value: object) -> str:
     """How an error names a wrong value's type: ``None``, or the type's name."""
     return "None" if value is None else type(value).__name__
+
+
+def _extras(extras: object) -> dict[str, Any]:
+    """``extras`` checked before anything is sent: a mapping with text keys that serialises to JSON."""
+    if extras is None:
+        return {}
+    if not isinstance(extras, Mapping):
+        raise ValidationError(f"must be a mapping (dict), not {_kind(extras)}", path="extras")
+    for key in extras:
+        if not isinstance(key, str):
+            raise ValidationError(f"keys must be text, not {_kind(key)}", path="extras")
+    try:
+        json.dumps(extras, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValidationError(f"must be JSON-serialisable ({type(exc).__name__}: {str(exc)[:80]})",
+                              path="extras") from None
+    return dict(extras)
 
 
 def _tidy_on_failure(flow: Flow[T], created: builtins.list[Path]) -> Flow[T]:
@@ -300,6 +328,8 @@ def _draft_update(subject: str | None, sign_by: datetime | None, message: str | 
     def ids(refs: Iterable[Any], path: str) -> list[str] | str:
         if isinstance(refs, str):
             return refs  # a lone id
+        if refs is None or isinstance(refs, bytes | Mapping) or not isinstance(refs, Iterable):
+            raise ValidationError(f"must be a list of ids, not {_kind(refs)}", path=path)
         out = []
         for i, ref in enumerate(refs):
             if isinstance(ref, Signer | Document):
@@ -323,8 +353,13 @@ class _WaitSchedule:
     """Polling intervals for ``wait``: start at ``poll``, grow by half each time, capped."""
 
     def __init__(self, timeout: float, poll: float) -> None:
-        if not (math.isfinite(poll) and poll > 0) or math.isnan(timeout) or timeout < 0:
-            raise ValidationError("poll must be a finite number > 0 and timeout a number >= 0", path="poll")
+        for name, value in (("timeout", timeout), ("poll", poll)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError(f"must be a number of seconds, not {_kind(value)}", path=name)
+        if math.isnan(timeout) or timeout < 0:
+            raise ValidationError("must be a number of seconds >= 0", path="timeout")
+        if not (math.isfinite(poll) and poll > 0):
+            raise ValidationError("must be a finite number of seconds > 0", path="poll")
         self.deadline = time.monotonic() + timeout
         self.interval = poll
         self.cap = max(poll, min(poll * 6, 60.0))
@@ -690,7 +725,7 @@ class Client(_BaseClient):
     def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float = 5,
              on_change: Callable[[StoredEnvelope], None] | None = None) -> StoredEnvelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
-        waiter = _Waiter(self._ops.schedule(timeout, poll), on_change)
+        waiter = _Waiter(self._ops.schedule(timeout, poll, on_change), on_change)
         while True:
             envelope = self.get(envelope_id)
             sleep = waiter.seen(envelope)
@@ -865,7 +900,7 @@ class AsyncClient(_BaseClient):
     async def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float = 5,
                    on_change: Callable[[StoredEnvelope], None] | None = None) -> StoredEnvelope:
         """Poll until the envelope is completed, declined, voided or expired; returns it."""
-        waiter = _Waiter(self._ops.schedule(timeout, poll), on_change)
+        waiter = _Waiter(self._ops.schedule(timeout, poll, on_change), on_change)
         while True:
             envelope = await self.get(envelope_id)
             sleep = waiter.seen(envelope)

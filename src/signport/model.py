@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import attrs
 
@@ -38,39 +39,115 @@ def _raw(value: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # Typed converters: the attrs mypy plugin takes a converter's parameter type as the ``__init__``
 # type, so these say what a caller may pass (mypy then refuses ``signers=["ann@example.com"]``).
-# At run time they stay tolerant (an enum's value is accepted, as from JSON); the rules that
-# refuse bad values with a path live in ``validation.py``.
+# At run time they accept an enum's value (as from JSON) but refuse what cannot be that value at all
+# (``None`` for a list, one ``Signer`` for a list of them, ``order="random"``) with a
+# ``ValidationError`` naming the attribute; the rules on values live in ``validation.py``.
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _sequence(value: Any, cls: type, path: str, example: str) -> tuple[Any, ...]:
+    if isinstance(value, cls):
+        raise ValidationError(f"must be a list (e.g. [{example}]), not a single {cls.__name__}", path=path)
+    if value is None or isinstance(value, str | bytes | bytearray | Mapping):
+        raise ValidationError(f"must be a list of {cls.__name__} (e.g. [{example}]), not {_kind(value)}",
+                              path=path)
+    try:
+        return tuple(value)
+    except TypeError:
+        raise ValidationError(f"must be a list of {cls.__name__} (e.g. [{example}]), not {_kind(value)}",
+                              path=path) from None
 
 
 def _documents(value: Iterable[Document]) -> tuple[Document, ...]:
-    return tuple(value)
+    return _sequence(value, Document, "documents", "Document.from_path(...)")
 
 
 def _signers(value: Iterable[Signer]) -> tuple[Signer, ...]:
-    return tuple(value)
+    return _sequence(value, Signer, "signers", "Signer(...)")
 
 
 def _fields(value: Iterable[Field]) -> tuple[Field, ...]:
-    return tuple(value)
+    return _sequence(value, Field, "fields", "Field(...)")
+
+
+def _member(cls: type[E], value: object, path: str) -> E:
+    try:
+        return cls(value)
+    except ValueError:
+        known = ", ".join(repr(m.value) for m in cls)
+        raise ValidationError(f"not a {cls.__name__}: {value!r} (one of {known})", path=path) from None
 
 
 def _order(value: SigningOrder) -> SigningOrder:
-    return SigningOrder(value)
+    return _member(SigningOrder, value, "order")
 
 
 def _field_type(value: FieldType) -> FieldType:
-    return FieldType(value)
+    return _member(FieldType, value, "type")
 
 
-def _ids(value: Iterable[str] | str) -> tuple[str, ...]:
+def _add_signers(value: Iterable[Signer]) -> tuple[Signer, ...]:
+    return _sequence(value, Signer, "add_signers", "Signer(...)")
+
+
+def _add_documents(value: Iterable[Document]) -> tuple[Document, ...]:
+    return _sequence(value, Document, "add_documents", "Document.from_path(...)")
+
+
+def _ids(value: Iterable[str] | str, path: str) -> tuple[str, ...]:
     # A lone id is one id, not a sequence of one-character ids.
-    return (value,) if isinstance(value, str) else tuple(value)
+    if isinstance(value, str):
+        return (value,)
+    if value is None or isinstance(value, bytes | bytearray | Mapping):
+        raise ValidationError(f"must be a list of ids, not {_kind(value)}", path=path)
+    try:
+        return tuple(value)
+    except TypeError:
+        raise ValidationError(f"must be a list of ids, not {_kind(value)}", path=path) from None
+
+
+def _remove_signers(value: Iterable[str] | str) -> tuple[str, ...]:
+    return _ids(value, "remove_signers")
+
+
+def _remove_documents(value: Iterable[str] | str) -> tuple[str, ...]:
+    return _ids(value, "remove_documents")
 
 
 def _deliveries(value: Iterable[Delivery] | Delivery) -> frozenset[Delivery]:
     if isinstance(value, Delivery | str):
         value = [value]
-    return frozenset(Delivery(v) for v in value)
+    if value is None or isinstance(value, bytes | Mapping):
+        raise ValidationError(f"must be a Delivery or a list of them, not {_kind(value)}", path="delivery")
+    try:
+        items = list(value)
+    except TypeError:
+        raise ValidationError(f"must be a Delivery or a list of them, not {_kind(value)}",
+                              path="delivery") from None
+    return frozenset(_member(Delivery, v, "delivery") for v in items)
+
+
+def _content(value: bytes | None) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    raise ValidationError(f"must be bytes (the PDF's content), not {_kind(value)}; for a file use "
+                          "Document.from_path(...)", path="content")
+
+
+def _path(value: str | os.PathLike[str] | None) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike) or not str(value).strip():
+        raise ValidationError(f"must be a file path (str or Path), not {_kind(value)}", path="path")
+    return Path(value)
 
 
 def _raw_field() -> Any:
@@ -93,8 +170,8 @@ class Document:
     """A PDF to be signed, held in memory (``content``) or on disk (``path``, streamed when sent)."""
 
     name: str
-    content: bytes | None = attrs.field(default=None, repr=False)
-    path: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
+    content: bytes | None = attrs.field(default=None, repr=False, converter=_content)
+    path: Path | None = attrs.field(default=None, converter=_path)
     key: str | None = None
     id: str | None = None
     raw: RawPayload = _raw_field()
@@ -103,7 +180,9 @@ class Document:
     def from_path(cls, path: str | os.PathLike[str], *, name: str | None = None,
                   key: str | None = None) -> Document:
         """A document read lazily from ``path``; refuses anything that is not a readable PDF file."""
-        p = Path(path)
+        p = _path(path)
+        if p is None:
+            raise ValidationError("must be a file path (str or Path), not None", path="path")
         if not p.exists():
             raise ValidationError(f"no such file: {p}", path="path")
         if not p.is_file():
@@ -282,10 +361,10 @@ class DraftUpdate:
     subject: str | None = None
     sign_by: datetime | None = None
     message: str | None = None
-    add_signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_signers)
-    remove_signers: tuple[str, ...] = attrs.field(factory=tuple, converter=_ids)
-    add_documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_documents)
-    remove_documents: tuple[str, ...] = attrs.field(factory=tuple, converter=_ids)
+    add_signers: tuple[Signer, ...] = attrs.field(factory=tuple, converter=_add_signers)
+    remove_signers: tuple[str, ...] = attrs.field(factory=tuple, converter=_remove_signers)
+    add_documents: tuple[Document, ...] = attrs.field(factory=tuple, converter=_add_documents)
+    remove_documents: tuple[str, ...] = attrs.field(factory=tuple, converter=_remove_documents)
 
 
 @attrs.frozen(slots=True)

@@ -261,8 +261,23 @@ def validate_reason(reason: str | None, *, required: bool = False) -> None:
     p.raise_if_any()
 
 
+#: The longest id accepted: vendors' ids are UUIDs or shorter; a longer value is a mistake.
+ID_MAX = 256
+#: Characters no id contains: separators and URL syntax (an id goes into a URL path) and controls.
+_ID_FORBIDDEN = re.compile(r"[/\\?#%\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def validate_id(value: object, path: str = "envelope_id") -> str:
-    """An id must be a non-empty string without path separators."""
-    if not isinstance(value, str) or not value.strip() or "/" in value or "\\" in value or ".." in value:
-        raise ValidationError(f"not a valid id: {value!r}", path=path)
+    """An id must be non-empty text of at most 256 characters without separators, ``?``, ``#``, ``%``,
+    control characters or ``..``: it goes into a URL path (or a file name) as it is."""
+    if not isinstance(value, str):
+        raise ValidationError(f"must be an id (text), not {'None' if value is None else type(value).__name__}",
+                              path=path)
+    if not value.strip():
+        raise ValidationError("must not be empty", path=path)
+    if len(value) > ID_MAX:
+        raise ValidationError(f"is {len(value)} characters long; an id has at most {ID_MAX}", path=path)
+    if _ID_FORBIDDEN.search(value) or ".." in value:
+        raise ValidationError(f"not a valid id: {value[:60]!r} (no '/', '\\', '?', '#', '%', '..' or control "
+                              "characters)", path=path)
     return value
