@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import signport
-from signport import Document, Envelope, Field, FieldType, Placement, Signer, SigningOrder, State
+from signport import Document, DocumentKind, Envelope, Field, FieldType, Placement, Signer, SigningOrder, State
 
 with signport.connect() as client:          # provider from config; "local" by default
     caps = client.capabilities              # what this provider supports: ask instead of guessing
@@ -22,5 +22,6 @@ with signport.connect() as client:          # provider from config; "local" by d
             client.local.sign(env, signer)
     done = client.wait(env, timeout=600, poll=5)
     print(done.state)
-    if done.state is State.COMPLETED:
-        print(client.download(done, to="signed/"))
+    if done.state is State.COMPLETED:       # EasyInk keeps a signed copy per signer, not one per document
+        kind = DocumentKind.EXECUTED if DocumentKind.EXECUTED in caps.download_kinds else DocumentKind.SIGNER_COPIES
+        print(client.download(done, to="signed/", kind=kind))
