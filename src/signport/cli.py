@@ -414,6 +414,9 @@ def main(ctx: click.Context, provider: str | None, verbose: bool, debug: bool) -
 
     Provider settings come from the environment (SIGNPORT_<PROVIDER>_<SETTING>) and from
     signport.toml or [tool.signport] in pyproject.toml.
+
+    Exit codes: 0 success, 1 an error (one line on stderr), 2 a usage mistake; 'signport wait'
+    adds 3 (declined, voided or expired) and 4 (timed out).
     """
     _configure_logging(logging.DEBUG if debug else logging.INFO if verbose else None)
     ctx.obj = _Options(provider=provider)

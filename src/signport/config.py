@@ -14,6 +14,7 @@ in a ``repr``.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import re
@@ -325,13 +326,14 @@ def check_retries(value: Any, where: str = "retries") -> int:
     return number
 
 
-def check_ignore_unsupported(value: Any, where: str = "ignore_unsupported") -> frozenset[str]:
-    """Features to drop instead of refusing: a collection of names (comma-separated text from env or TOML)."""
+def check_ignore_unsupported(value: Any, where: str = "ignore_unsupported", *, text: bool = False) -> frozenset[str]:
+    """Features to drop instead of refusing: a collection of names, or with ``text`` (environment,
+    TOML) also comma-separated names in one string."""
     from .capabilities import IGNORABLE
 
     known = ", ".join(sorted(IGNORABLE))
     if isinstance(value, str):
-        if where == "ignore_unsupported":  # a keyword: a bare string is a mistake ({"fields"} was meant)
+        if not text:  # a keyword: a bare string is a mistake ({"fields"} was meant)
             raise ConfigError(f"{where}: must be a collection of feature names such as "
                               f"{{'fields'}}, not a string; known: {known}")
         value = [s.strip() for s in value.split(",") if s.strip()]
@@ -347,4 +349,5 @@ def check_ignore_unsupported(value: Any, where: str = "ignore_unsupported") -> f
 
 
 _CHECKS: dict[str, Any] = {
-    "timeout": check_timeout, "retries": check_retries, "ignore_unsupported": check_ignore_unsupported}
+    "timeout": check_timeout, "retries": check_retries,
+    "ignore_unsupported": functools.partial(check_ignore_unsupported, text=True)}
