@@ -56,6 +56,21 @@ def draw(page: Any, selector: str) -> None:
     page.mouse.up()
 
 
+def touch_draw(page: Any, selector: str) -> None:
+    """Draw a stroke across a canvas with a finger (real touch events, through the DevTools protocol)."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    x0, y0 = box["x"] + 15, box["y"] + box["height"] / 2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for i in range(1, 12):
+        point = {"x": x0 + i * box["width"] / 14, "y": y0 + (-1) ** i * box["height"] / 4}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
 def test_two_sequential_signers_one_types_one_draws(served: Served, page: Any, screenshots: Path,
                                                     tmp_path: Path) -> None:
     env = served.client.send(two_signers())
@@ -235,6 +250,9 @@ def test_rotated_pages_show_each_field_where_a_reader_expects_it(served: Served,
         fields=[Field(type=FieldType.SIGNATURE, signer="ada", placement=p) for p in placements]))
     assert env.id is not None
     page.goto(served.link(env.id, env.signers[0].id))
+    page.locator("input[name='signature-mode'][value='draw']").check()
+    touch_draw(page, "#signature-canvas")  # a finger this time
+    assert page.locator("[data-preview='signature'] img").count() == len(boxes)
     for box, placement in zip(boxes, placements, strict=True):
         sheet = page.locator(f".page[data-page='{box.number}']")
         image = sheet.locator("img.page-image")
@@ -254,7 +272,7 @@ def test_rotated_pages_show_each_field_where_a_reader_expects_it(served: Served,
         assert abs(y - placement.y) < 1.5
         assert abs(field["width"] * scale - placement.width) < 1.5
         assert abs(field["height"] * scale - placement.height) < 1.5
-        # And the page image is upright: the rendered pixels of the executed stamp land in that box.
+    # And the page image is upright: the rendered pixels of the executed stamp land in that box.
     page.locator("#finish").click()
     page.locator("#status[data-status='signed']").wait_for()
     _stamps_land_in_boxes(served, env.id, boxes, placements)
@@ -266,6 +284,7 @@ def _stamps_land_in_boxes(served: Served, envelope_id: str, boxes: Any, placemen
 
     out = served.path.parent / "rotated-out"
     [executed] = served.client.download(envelope_id, to=out, kind=DocumentKind.EXECUTED)
+    assert all(p.images for p in pypdf.PdfReader(executed).pages)  # the drawing is an image on every page
     original = pypdfium2.PdfDocument(str(SHARED_PDFS / "habibi-rotated.pdf"))
     signed = pypdfium2.PdfDocument(str(executed))
     try:

@@ -9,6 +9,7 @@ writes the outbox row and wakes it. Only httpx is needed here (no web framework)
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from ..webhooks import webhook_delivery
 
 if TYPE_CHECKING:
     from ..provider import LocalProvider
+
+log = logging.getLogger("signport.local.webhooks")
 
 #: Seconds between looks at the outbox when nothing woke the thread (rows written by other processes).
 POLL = 0.5
@@ -80,6 +83,8 @@ class Poster:
                 attempt, ok = outbox.Attempt(at=now.isoformat(), error="the event no longer exists"), False
             else:
                 attempt, ok = self._post(http, delivery.url, event_from(json.loads(row[0])), now)
+            if not ok:
+                log.info("webhook %s to %s failed (%s)", delivery.event, delivery.url, attempt.error)
             with provider.store.write() as conn:
                 outbox.record(conn, delivery.id, attempt, ok=ok, now=provider.now().astimezone(UTC),
                               max_attempts=int(settings.webhook_attempts),
