@@ -233,10 +233,23 @@ def test_the_inbox_updates_without_reloading(served: Served, page: Any) -> None:
     page.locator(f"tr[data-envelope-id='{env.id}']").wait_for()
     served.client.provider.sign(env.id, env.signers[0].id)  # type: ignore[attr-defined]
     page.locator(f"tr[data-envelope-id='{env.id}'][data-state='in_progress']").wait_for()
+    # A send from another process (the CLI) shows up too.
+    pdf = served.path.parent / "lease.pdf"
+    pdf.write_bytes(make_pdf(1))
+    import os
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "signport.cli", "send", str(pdf), "--signer", "Ann Lee <ann@example.com>",  # noqa: S603
+                    "--subject", "Sent from a terminal"], check=True, capture_output=True, timeout=60,
+                   env={**os.environ, "SIGNPORT_PROVIDER": "local", "SIGNPORT_LOCAL_PATH": str(served.path)})
+    page.locator("tr.envelope td.subject", has_text="Sent from a terminal").wait_for()
     page.goto(served.url + "/?state=completed")
     assert page.locator("tr.envelope").count() == 0
     page.goto(served.url + "/?state=in_progress")
     assert page.locator("tr.envelope").count() == 1
+    page.goto(served.url + "/?state=sent")
+    assert page.locator("tr.envelope td.subject").all_inner_texts() == ["Sent from a terminal"]
 
 
 def test_rotated_pages_show_each_field_where_a_reader_expects_it(served: Served, page: Any) -> None:
