@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -291,6 +291,23 @@ def _own_contents(page: pypdf.PageObject) -> None:
         page.replace_contents(ContentStream(contents, page.pdf))
 
 
+@contextlib.contextmanager
+def room_for(*sources: Path) -> Iterator[None]:
+    """pypdf's limits made big enough for ``sources``: what ``send`` accepted can always be stamped.
+
+    pypdf refuses a stream declared longer than ``maximum_declared_stream_length`` (75 MB by default)
+    to guard against a forged ``/Length``; validation at ``send`` reads only the pages, so a valid PDF
+    carrying a large attachment was accepted and then failed every signature. No stream can be longer
+    than the files holding it, so the limit is raised to their size: the guard still holds.
+    """
+    size = sum(source.stat().st_size for source in sources)
+    if size <= pypdf.get_configuration().maximum_declared_stream_length:
+        yield
+        return
+    with pypdf.apply_configuration(maximum_declared_stream_length=size):
+        yield
+
+
 def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
               signature_lines: Sequence[SignatureLine] = (), *, name: str = "") -> None:
     """Write ``source`` with ``stamps`` drawn on it (and a signature page for ``signature_lines``) to ``dest``.
@@ -298,7 +315,7 @@ def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
     Form fields, annotations and document metadata (PDF/A identification included) are kept.
     ``dest`` appears only once complete.
     """
-    with source.open("rb") as fh:
+    with room_for(source), source.open("rb") as fh:
         reader = open_reader(fh, "document")
         boxes = [page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
         by_page: dict[int, list[Stamp]] = {}
@@ -326,7 +343,7 @@ def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
 def combine_pdfs(sources: Sequence[Path], dest: Path) -> None:
     """Concatenate ``sources`` into one PDF at ``dest`` (written through a temp file)."""
     writer = pypdf.PdfWriter()
-    with contextlib.ExitStack() as stack:
+    with room_for(*sources), contextlib.ExitStack() as stack:
         for src in sources:
             fh = stack.enter_context(src.open("rb"))
             writer.append(pypdf.PdfReader(fh, strict=False))
