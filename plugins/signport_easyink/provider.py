@@ -25,7 +25,21 @@ from signport.errors import (
 )
 from signport.model import Document, DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.multipart import FilePart, multipart_request
-from signport.provider import Flow, Page, Provider, delayed, json_body, read_back, save_to, saved_path
+from signport.provider import (
+    Flow,
+    Page,
+    Provider,
+    as_error,
+    delayed,
+    json_body,
+    new_marker,
+    outcome_unknown,
+    read_back,
+    recover,
+    save_to,
+    saved_path,
+    settle,
+)
 from signport.rules import InputRules
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import DownloadNames, document_stem, download_filenames, pdf_filename
@@ -42,6 +56,26 @@ LIVE = frozenset({State.SENT, State.IN_PROGRESS})
 #: A signed document's title as the documented sample shows it (§6.7 #23, ``session-get.response.json``):
 #: "Employment Contract - John Smith (Signed).pdf". An inference: the reference does not define titles.
 _SIGNED_TITLE = re.compile(r"(?P<document>.+) - (?P<signer>.+?) \(Signed\)(?:\.pdf)?", re.IGNORECASE)
+#: States of a session that was started (§5.1); reading one of them settles a lost start.
+STARTED = frozenset(State) - {State.DRAFT, State.READY, State.UNKNOWN}
+#: Pages of the search walked when looking for a draft by its marker subject.
+LOOKUP_PAGES = 20
+KEEP: Any = object()
+
+
+def _person(signer: Signer) -> Callable[[Mapping[str, Any]], bool]:
+    """Matches a draft participant row that is ``signer``."""
+    def match(row: Mapping[str, Any]) -> bool:
+        return ((row.get("email") or None) == (signer.email or None)
+                and row.get("firstName") == signer.first_name and row.get("lastName") == signer.last_name)
+    return match
+
+
+def _titled(title: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Matches a draft document row titled ``title``."""
+    def match(row: Mapping[str, Any]) -> bool:
+        return bool(row.get("title") == title)
+    return match
 
 
 def _position(ref: int | str, items: Sequence[Signer | Document]) -> int:
@@ -92,6 +126,8 @@ class EasyInkProvider(Provider):
         self._auth = _auth.EasyInkAuth(settings)
         #: One-by-one orders of started sessions, by id (§6.4: the order cannot change after start).
         self._orders: dict[str, tuple[str, ...]] = {}
+        #: Reasons of the voids this client made, by id (the vendor does not show them, §6.7 #23).
+        self._voided: dict[str, str] = {}
 
     # --- driver hooks -------------------------------------------------------------------------
     @property
@@ -185,23 +221,113 @@ class EasyInkProvider(Provider):
                                              json={"participantsOrder": list(participant_ids)})
         self.check(response)
 
-    def _start(self, envelope_id: str, convert: bool) -> Flow[None]:
-        """§6.6 #21 convert (draft -> ReadyToStart), then #22 start."""
+    def _start(self, envelope_id: str, convert: bool, done: list[str] | None = None) -> Flow[None]:
+        """§6.6 #21 convert (draft -> ReadyToStart), then #22 start; an answer lost on the way is
+        settled by reading the session's status, so a session that did start is never reported unsent.
+        ``done`` collects what took effect ("converted")."""
         if convert:
-            self.check((yield self.routes.request("convert", signingSessionId=envelope_id)))
-        self.check((yield self.routes.request("start", signingSessionId=envelope_id)))
+            yield from settle(self._checked(self.routes.request("convert", signingSessionId=envelope_id)),
+                              lambda: self._status_in(envelope_id, {State.READY} | STARTED),
+                              provider=PROVIDER, what="converting", envelope_id=envelope_id)
+            if done is not None:
+                done.append("converted to ReadyToStart")
+        yield from settle(self._checked(self.routes.request("start", signingSessionId=envelope_id)),
+                          lambda: self._status_in(envelope_id, STARTED),
+                          provider=PROVIDER, what="starting", envelope_id=envelope_id)
 
-    def _fresh(self, envelope_id: str, done: str) -> Flow[Envelope]:
-        """Read back what a flow just made; if that read fails, the error still names the new envelope."""
-        return (yield from read_back(self.get(envelope_id), envelope_id, provider="EasyInk", done=done))
+    def _checked(self, request: httpx.Request) -> Flow[httpx.Response]:
+        """One request whose answer must be a success."""
+        return self.check((yield request))
+
+    def _session_view(self, envelope_id: str) -> Flow[Mapping[str, Any]]:
+        session = self._json((yield self.routes.request("get_session", signingSessionId=envelope_id)))
+        if not isinstance(session, Mapping):
+            raise ProviderError("EasyInk answered the session view with something else", provider=PROVIDER)
+        return session
+
+    def _draft_view(self, envelope_id: str) -> Flow[Mapping[str, Any]]:
+        draft = yield from self._draft(envelope_id)
+        if not isinstance(draft, Mapping):
+            raise ProviderError("EasyInk answered the draft view with something else", provider=PROVIDER)
+        return draft
+
+    def _status_in(self, envelope_id: str, wanted: frozenset[State] | set[State]) -> Flow[bool]:
+        """Whether the session's state is one of ``wanted`` (a draft has no session view: ``NotFound``)."""
+        response = yield self.routes.request("get_session", signingSessionId=envelope_id)
+        if not response.is_success and isinstance(self.error(response), NotFound):
+            return State.DRAFT in wanted
+        session = self._json(response)
+        if not isinstance(session, Mapping):
+            raise ProviderError("EasyInk answered the session view with something else", provider=PROVIDER)
+        return vendor.session_state(session.get("status")) in wanted
+
+    def _fresh(self, envelope_id: str, done: str, applied: Sequence[str] = ()) -> Flow[Envelope]:
+        """Read back what a flow just made or changed; if that read fails, the error still names it."""
+        return (yield from read_back(self.get(envelope_id), envelope_id, provider=PROVIDER, done=done,
+                                     applied=applied))
+
+    def _gone(self, draft_id: str) -> Flow[bool]:
+        """Whether a draft no longer exists (§6.1 #2 answers 404, ``NotFound``)."""
+        response = yield self.routes.request("get_draft", signingSessionId=draft_id)
+        if not response.is_success and isinstance(self.error(response), NotFound):
+            return True
+        self.check(response)
+        return False
 
     def _cleanup(self, draft_id: str) -> Flow[bool]:
-        """Delete a half-built draft (§6.1 #5); ``False`` if that fails (e.g. a locked draft)."""
+        """Delete a half-built draft (§6.1 #5); ``False`` if it is still there (e.g. a locked draft)."""
+        error: SignportError
         try:
             response = yield self.routes.request("delete_draft", signingSessionId=draft_id)
+        except SignportError as exc:
+            error = exc
+        else:
+            if response.is_success or response.status_code == 404:
+                return True
+            error = self.error(response)
+        if not outcome_unknown(error):
+            return False
+        try:  # the answer was lost, perhaps after the delete happened: look
+            return (yield from self._gone(draft_id))
         except SignportError:
             return False
-        return response.is_success or response.status_code == 404
+
+    def _find_draft(self, marker: str, wait: float) -> Flow[str | None]:
+        """The id of the draft whose subject is ``marker`` (§6.8 #29 search, ``statuses=Draft``), or ``None``.
+
+        The search returns each item's ``subject`` (§6.8 #29), so the marker stands in the subject
+        while a draft is built (drafts notify nobody, §5.1) and is replaced by the real one before
+        any participant could see it. The search's sort is not documented: pages are walked, bounded.
+        """
+        for index in range(LOOKUP_PAGES):
+            request = self.routes.request("search", params={"pageIndex": index, "pageSize": 100,
+                                                            "statuses": ["Draft"]})
+            page = self._json((yield delayed(request, wait) if wait and not index else request))
+            items = payloads.as_list(page.get("items")) if isinstance(page, Mapping) else []
+            for item in items:
+                if item.get("subject") == marker:
+                    found = payloads.as_str(item.get("id"))
+                    if found is not None:
+                        return found
+            count = page.get("pagesCount") if isinstance(page, Mapping) else None
+            if not items or (isinstance(count, int) and index + 1 >= count):
+                break
+        return None
+
+    def _new_draft(self, request: httpx.Request, marker: str, what: str) -> Flow[str]:
+        """A create that answers a bare id (§3), recovered by its marker when the answer is lost."""
+        def attempt() -> Flow[str]:
+            return payloads.parse_id(self._json((yield request)), what)
+
+        return (yield from recover(attempt(), lambda wait: self._find_draft(marker, wait), provider=PROVIDER,
+                                   what=f"creating {what}", marker=marker))
+
+    def _rename(self, draft_id: str, subject: str | None, reminder: Any = KEEP) -> Flow[None]:
+        """§6.1 #4: replace the marker subject with the real one (the PUT is whole: keep the reminder)."""
+        if reminder is KEEP:
+            reminder = (yield from self._draft_view(draft_id)).get("reminderFrequency")
+        body = {"subject": subject, "reminderFrequency": reminder}
+        self.check((yield self.routes.request("update_draft", signingSessionId=draft_id, json=body)))
 
     # --- flows -------------------------------------------------------------------------------------
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
@@ -217,10 +343,13 @@ class EasyInkProvider(Provider):
         draft_id: str | None = None
         step = "create the draft"
         remote: list[str] = []
+        # The draft is created under a correlation marker as its subject (see _find_draft), so a lost
+        # answer is recovered by a search instead of a second draft; the real subject follows.
+        marker = new_marker()
         try:
-            body = {"subject": envelope.subject, **extras}
-            draft_id = payloads.parse_id(self._json((yield self.routes.request("create_draft", json=body))),
-                                         "the new draft")
+            body = {**extras, "subject": marker}
+            draft_id = yield from self._new_draft(self.routes.request("create_draft", json=body), marker,
+                                                  "the new draft")
             remote.append(draft_id)
             document_ids: list[str] = []
             for i, document in enumerate(envelope.documents):
@@ -237,7 +366,10 @@ class EasyInkProvider(Provider):
                 step = "set the signing order"
                 yield from self._set_order(draft_id, order)
             step = "wait for document processing"
-            yield from self._processed(draft_id)
+            processed = yield from self._processed(draft_id)
+            step = "set the subject"
+            yield from self._rename(draft_id, envelope.subject, extras.get(
+                "reminderFrequency", processed.get("reminderFrequency") if isinstance(processed, Mapping) else None))
             for i, field in enumerate(envelope.fields):
                 step = f"add fields[{i}]"
                 pid = participant_ids[_position(field.signer, signers)]
@@ -252,7 +384,7 @@ class EasyInkProvider(Provider):
         except Exception as exc:
             if draft_id is None:
                 raise
-            cause = exc if isinstance(exc, SignportError) else ProviderError(str(exc), provider=PROVIDER)
+            cause = as_error(exc, PROVIDER)
             cleaned = yield from self._cleanup(draft_id)
             fate = (f"the half-built draft {draft_id} was deleted" if cleaned else
                     f"the draft {draft_id} is left on EasyInk (delete it with delete_draft)")
@@ -269,8 +401,17 @@ class EasyInkProvider(Provider):
                                provider=PROVIDER)
         if current.state is State.DRAFT:
             yield from self._processed(envelope_id)
-        yield from self._start(envelope_id, convert=current.state is State.DRAFT)
-        return (yield from self.get(envelope_id))
+        done: list[str] = []
+        try:
+            yield from self._start(envelope_id, convert=current.state is State.DRAFT, done=done)
+        except Exception as exc:
+            if not done:
+                raise
+            cause = as_error(exc, PROVIDER)
+            raise PartialFailure(f"EasyInk: {envelope_id} was converted to ReadyToStart, but starting it failed: "
+                                 f"{cause.message}; send_draft again to start it", envelope_id=envelope_id,
+                                 remote_ids=[envelope_id], cause=cause, applied=done) from exc
+        return (yield from self._fresh(envelope_id, "sent"))
 
     def get(self, envelope_id: str) -> Flow[Envelope]:
         """Session view (§6.7 #23), falling back to the draft view (§6.1 #2) for drafts."""
@@ -316,48 +457,103 @@ class EasyInkProvider(Provider):
         In one-by-one mode the order is sent again afterwards (§6.4 #15, S5).
         """
         self.rules.draft_update(update)
-        draft = yield from self._draft(envelope_id)
-        # The vendor has no atomic update: each change is its own call. If one fails, the error lists
-        # what was already applied (and the ids it created) instead of leaving the caller guessing.
+        draft = yield from self._draft_view(envelope_id)
+        # The vendor has no atomic update: each change is its own call. A call whose answer is lost is
+        # settled by re-reading the draft; if one fails, the error lists what was already applied (and
+        # the ids it created) instead of leaving the caller guessing.
         applied: list[str] = []
         created: list[str] = []
+
+        def now() -> Flow[Mapping[str, Any]]:
+            return self._draft_view(envelope_id)
+
+        def ids(view: Mapping[str, Any], key: str) -> set[str]:
+            return {str(item.get("id")) for item in payloads.as_list(view.get(key))}
+
         try:
             if update.subject is not None or extras:
-                body = {"subject": update.subject if update.subject is not None else draft.get("subject"),
-                        "reminderFrequency": draft.get("reminderFrequency"), **extras}
-                self.check((yield self.routes.request("update_draft", signingSessionId=envelope_id, json=body)))
+                subject = update.subject if update.subject is not None else draft.get("subject")
+                body = {"subject": subject, "reminderFrequency": draft.get("reminderFrequency"), **extras}
+
+                def subject_set() -> Flow[bool]:
+                    return bool((yield from now()).get("subject") == body["subject"])
+
+                yield from settle(self._checked(self.routes.request("update_draft", signingSessionId=envelope_id,
+                                                                    json=body)),
+                                  subject_set, provider=PROVIDER, what="updating", envelope_id=envelope_id)
                 applied.append("subject")
             for pid in update.remove_signers:
-                self.check((yield self.routes.request("remove_participant", signingSessionId=envelope_id,
-                                                      participantId=pid)))
+                yield from self._remove(envelope_id, self.routes.request(
+                    "remove_participant", signingSessionId=envelope_id, participantId=pid), "participants", pid)
                 applied.append(f"removed participant {pid}")
             for did in update.remove_documents:
-                self.check((yield self.routes.request("remove_document", signingSessionId=envelope_id,
-                                                      documentId=did)))
+                yield from self._remove(envelope_id, self.routes.request(
+                    "remove_document", signingSessionId=envelope_id, documentId=did), "documents", did)
                 applied.append(f"removed document {did}")
+            # An add whose answer is lost is looked up in the draft: a new member that matches it.
+            known = ids(draft, "participants") | ids(draft, "documents")
+            where = f"the draft {envelope_id}"
             added: list[str] = []
             for i, signer in enumerate(update.add_signers):
-                added.append((yield from self._add_participant(envelope_id, signer, f"add_signers[{i}]")))
-                created.append(added[-1])
-                applied.append(f"added participant {added[-1]}")
+                new = yield from recover(
+                    self._add_participant(envelope_id, signer, f"add_signers[{i}]"),
+                    self._member_finder(envelope_id, "participants", known, _person(signer)),
+                    provider=PROVIDER, what="adding a participant", marker=where, looks=1)
+                known.add(new)
+                added.append(new)
+                created.append(new)
+                applied.append(f"added participant {new}")
             for document in update.add_documents:
-                created.append((yield from self._upload(envelope_id, document)))
-                applied.append(f"uploaded document {created[-1]}")
+                title = pdf_filename(document.name)
+                new = yield from recover(
+                    self._upload(envelope_id, document),
+                    self._member_finder(envelope_id, "documents", known, _titled(title)),
+                    provider=PROVIDER, what="uploading a document", marker=where, looks=1)
+                known.add(new)
+                created.append(new)
+                applied.append(f"uploaded document {new}")
             old_order = payloads.order_of(draft)
             if old_order and (update.add_signers or update.remove_signers):
                 removed = set(update.remove_signers)
                 yield from self._set_order(envelope_id, [i for i in old_order if i not in removed] + added)
-        except SignportError as exc:
+        except Exception as exc:
+            cause = as_error(exc, PROVIDER)
             if not applied:
                 raise
             raise PartialFailure(f"EasyInk: updating draft {envelope_id} failed after: {', '.join(applied)}; "
-                                 f"{exc.message}", envelope_id=envelope_id, remote_ids=created,
-                                 cleaned_up=False, cause=exc) from exc
-        return (yield from self.get(envelope_id))
+                                 f"{cause.message}", envelope_id=envelope_id, remote_ids=created,
+                                 cleaned_up=False, cause=cause, applied=applied) from exc
+        return (yield from self._fresh(envelope_id, "updated", applied))
+
+    def _remove(self, envelope_id: str, request: httpx.Request, collection: str, item_id: str) -> Flow[None]:
+        """A DELETE of a draft member; one retried after it landed answers 404, which is success here."""
+        def gone() -> Flow[bool]:
+            view = yield from self._draft_view(envelope_id)
+            return item_id not in {str(m.get("id")) for m in payloads.as_list(view.get(collection))}
+
+        response = yield request
+        if response.is_success:
+            return
+        if (yield from gone()):
+            return
+        raise self.error(response)
+
+    def _member_finder(self, envelope_id: str, collection: str, known: set[str],
+                       match: Callable[[Mapping[str, Any]], bool]) -> Callable[[float], Flow[str | None]]:
+        def find(wait: float) -> Flow[str | None]:
+            return self._new_member(envelope_id, collection, set(known), match)
+        return find
+
+    def _new_member(self, envelope_id: str, collection: str, before: set[str],
+                    match: Callable[[Mapping[str, Any]], bool]) -> Flow[str | None]:
+        """The id of a draft member that was not there ``before`` and matches, if exactly one is."""
+        view = yield from self._draft_view(envelope_id)
+        new = [m for m in payloads.as_list(view.get(collection)) if str(m.get("id")) not in before and match(m)]
+        return payloads.as_str(new[0].get("id")) if len(new) == 1 else None
 
     def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
         """§6.7 #25: new contact details (the vendor refuses once the link was used -> ``InvalidState``)."""
-        session = self._json((yield self.routes.request("get_session", signingSessionId=envelope_id)))
+        session = yield from self._session_view(envelope_id)
         participant = next((p for p in payloads.as_list(session.get("participants"))
                             if signer_id in (p.get("participantId"), p.get("id"))), None)
         if participant is None:
@@ -374,35 +570,81 @@ class EasyInkProvider(Provider):
         if Delivery.SMS in delivery and not update.phone:
             raise ValidationError("is required with SMS delivery", path="phone")
         body = payloads.contact_body(email, update.phone, delivery)
-        self.check((yield self.routes.request("update_contact", signingSessionId=envelope_id,
-                                              participantId=signer_id, json=body)))
-        return (yield from self.get(envelope_id))
+
+        def took_effect() -> Flow[bool]:
+            # The session view shows the email, not the phone or delivery methods (§6.7 #23): only a
+            # changed email can be confirmed; otherwise the PUT (idempotent) is simply sent again.
+            if update.email is None:
+                yield from self._checked(self.routes.request("update_contact", signingSessionId=envelope_id,
+                                                             participantId=signer_id, json=body))
+                return True
+            view = yield from self._session_view(envelope_id)
+            row = next((p for p in payloads.as_list(view.get("participants"))
+                        if signer_id in (p.get("participantId"), p.get("id"))), {})
+            return row.get("email") == update.email
+
+        yield from settle(self._checked(self.routes.request("update_contact", signingSessionId=envelope_id,
+                                                            participantId=signer_id, json=body)),
+                          took_effect, provider=PROVIDER, what="updating a participant", envelope_id=envelope_id)
+        return (yield from self._fresh(envelope_id, f"updated (participant {signer_id})"))
 
     def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
         """§6.7 #26: reason required (1-1000), checked before any request."""
         body = {"reason": required_reason(reason)}
-        self.check((yield self.routes.request("void", id=envelope_id, json=body)))
-        voided = yield from self.get(envelope_id)
+        # Idempotent with the same intent: the session view shows no void reason (§6.7 #23), so only a
+        # void this client made (or settled) with the same reason counts as the same intent.
+        if self._voided.get(envelope_id) == body["reason"] and (
+                yield from self._status_in(envelope_id, {State.VOIDED})):
+            voided = yield from self.get(envelope_id)
+        else:
+            yield from settle(self._checked(self.routes.request("void", id=envelope_id, json=body)),
+                              lambda: self._status_in(envelope_id, {State.VOIDED}),
+                              provider=PROVIDER, what="voiding", envelope_id=envelope_id)
+            self._voided[envelope_id] = body["reason"]
+            voided = yield from self._fresh(envelope_id, "voided")
         # The session view does not carry the reason (§6.7 #23 lists no such key); the vendor accepted
         # this one, so it is returned here. A later ``get`` cannot know it.
         return voided if voided.void_reason else attrs.evolve(voided, void_reason=body["reason"])
 
     def delete_draft(self, envelope_id: str) -> Flow[None]:
-        """§6.1 #5: locked drafts and started sessions are refused (-> ``InvalidState``)."""
-        self.check((yield self.routes.request("delete_draft", signingSessionId=envelope_id)))
+        """§6.1 #5: locked drafts and started sessions are refused (-> ``InvalidState``).
+
+        The draft is read first, so that a DELETE retried after it landed (answering 404) is known
+        to be this delete's success, not a wrong id.
+        """
+        yield from self._draft_view(envelope_id)
+        response = yield self.routes.request("delete_draft", signingSessionId=envelope_id)
+        if not response.is_success:
+            error = self.error(response)
+            if not outcome_unknown(error) and not isinstance(error, NotFound):
+                raise error
+            if not (yield from self._gone(envelope_id)):
+                raise error
         self._orders.pop(envelope_id, None)
 
     def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
                   reason: str | None) -> Flow[Envelope]:
         """§6.7 #27 copy, or #28 recreate-and-void (needs a void reason); returns the new draft."""
         self.rules.duplicate(subject, void_original=void_original, reason=reason)
+        void_reason = required_reason(reason) if void_original else None
+        if subject is None:
+            # The copy is made under a marker subject (see create); its own subject is the original's.
+            subject = payloads.as_str((yield from self._session_view(envelope_id)).get("subject"))
+        marker = new_marker()
         if void_original:
-            body = {"subject": subject, "voidReason": required_reason(reason)}
+            body = {"subject": marker, "voidReason": void_reason}
             request = self.routes.request("recreate", signingSessionId=envelope_id, json=body)
         else:
-            request = self.routes.request("copy", signingSessionId=envelope_id, json={"subject": subject})
-        new_id = payloads.parse_id(self._json((yield request)), "the copy")
+            request = self.routes.request("copy", signingSessionId=envelope_id, json={"subject": marker})
+        new_id = yield from self._new_draft(request, marker, "the copy")
         made = f"copied from {envelope_id}" + (f" (and {envelope_id} voided)" if void_original else "")
+        try:
+            yield from self._rename(new_id, subject)
+        except Exception as exc:
+            cause = as_error(exc, PROVIDER)
+            raise PartialFailure(f"EasyInk: the draft {new_id} was {made}, but setting its subject failed "
+                                 f"({cause.message}); its subject is still {marker}", envelope_id=new_id,
+                                 remote_ids=[new_id], cleaned_up=False, cause=cause, applied=[made]) from exc
         return (yield from self._fresh(new_id, made))
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from signport.errors import ProviderError
 from signport.model import Document, Envelope, Event, Signer
+from signport.provider import split_marker
 from signport.states import SignerState, State, Verification
 from signport.wire import format_timestamp, parse_timestamp
 
@@ -170,7 +171,8 @@ def _documents(status: Json, package: Json) -> tuple[Document, ...]:
             name=_text(doc, "fileName", "name") or _text(full, "fileName", "name") or _text(doc, "documentId") or "",
             id=_text(doc, "documentId"),
             # §11/§12.1: the status example spells it "exernalId".
-            key=_text(doc, "externalId", "exernalId") or _text(full, "externalId", "exernalId"),
+            # signport's correlation marker rides beside the key (provider.create); the key comes back alone.
+            key=split_marker(_text(doc, "externalId", "exernalId") or _text(full, "externalId", "exernalId"))[0],
             raw=doc,
         ))
     return tuple(out)

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import importlib
 from base64 import b64encode
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,7 +30,22 @@ from signport.errors import (
 )
 from signport.model import Document, DraftUpdate, Envelope, Event, SignerUpdate
 from signport.multipart import FilePart
-from signport.provider import Flow, Page, Provider, json_body, read_back, save_to, saved_path
+from signport.provider import (
+    Flow,
+    Page,
+    Provider,
+    delayed,
+    json_body,
+    new_marker,
+    outcome_unknown,
+    read_back,
+    recover,
+    save_to,
+    saved_path,
+    settle,
+    split_marker,
+    tag_marker,
+)
 from signport.rules import InputRules
 from signport.states import DocumentKind, State, Verification
 from signport.transport import download_filenames, pdf_filename
@@ -47,6 +62,10 @@ from .states import DRAFT_STATES, LIST_FILTERS, RESCINDABLE_STATES, native_filte
 SIGNATURE_HEADER = "x-syngrafii-signature"  # §7.3 (the brand change did not rename it)
 #: §5.1: temporary uploads not attached to a package are deleted after 24 h.
 TEMPORARY_FILE_HOURS = 24
+#: Sends of one upload whose answers keep getting lost, before giving up.
+UPLOAD_ATTEMPTS = 3
+#: Pages of ``packages/list`` walked when looking for a package by its marker.
+LOOKUP_PAGES = 20
 Json = Mapping[str, Any]
 
 
@@ -148,13 +167,18 @@ class IinkedProvider(Provider):
         """§5.1 upload each document, then §5.2 ``packages/add`` (state ``open`` or ``draft``)."""
         if envelope.fields:
             self.unsupported("fields", "iinked cannot place fields through its API (docs/vendors/iinked.md §10)")
+        # §5.1/§11: every document carries signport's correlation marker in its externalId (beside the
+        # caller's key), and list items return it (§5.7); so when the add's answer is lost, the package
+        # it may have made is found again instead of being created twice or lost.
+        marker = new_marker()
         uploaded: list[str] = []
         try:
-            documents = yield from self._upload_all(envelope.documents, uploaded)
+            documents = yield from self._upload_all(envelope.documents, uploaded, marker)
             body = payloads.add_body(envelope, documents, send=send,
                                      links=self.settings.generate_signer_links, extras=extras)
-            response = yield self.routes.add(body)
-            package_id = payloads.package_id_of(json_body(self.check(response)))
+            package_id = yield from recover(
+                self._add(body), lambda wait: self._find(marker, envelope.subject, send, wait),
+                provider=PROVIDER, what="creating the package", marker=marker)
         except Exception as exc:
             if not uploaded:
                 raise
@@ -162,11 +186,42 @@ class IinkedProvider(Provider):
         done = "sent" if send else "created as a draft"
         return (yield from read_back(self._read(package_id), package_id, provider=PROVIDER, done=done))
 
+    def _add(self, body: Mapping[str, Any]) -> Flow[str]:
+        response = yield self.routes.add(body)
+        return payloads.package_id_of(json_body(self.check(response)))
+
+    def _find(self, marker: str, name: str, sent: bool, wait: float) -> Flow[str | None]:
+        """The id of the package whose documents carry ``marker``, or ``None``.
+
+        §5.7 searches names, descriptions and signers, not externalId, and its default sort is not
+        documented: first a search by the package name (cheap), then a bounded walk of the packages
+        in the state the add asked for, reading each item's ``documents[].externalId``.
+        """
+        states = ["open", "executed"] if sent else ["draft"]
+        for search in (name, None):
+            skip, pages = 0, 0
+            while pages < LOOKUP_PAGES:
+                request = self.routes.list(skip=skip, take=self.settings.page_size, states=states, search=search)
+                response = yield delayed(request, wait) if wait else request
+                wait = 0.0
+                items, _, total = payloads.list_page(json_body(self.check(response)))
+                for item in items:
+                    for doc in payloads.as_maps(item.get("documents")):
+                        external = doc.get("externalId")
+                        if isinstance(external, str) and split_marker(external)[1] == marker:
+                            return payloads.package_id_of(item)
+                skip, pages = skip + len(items), pages + 1
+                if not items or skip >= total:
+                    break
+        return None
+
     def send_draft(self, envelope_id: str) -> Flow[Envelope]:
-        """§5.4, only from draft/select/add (checked first)."""
+        """§5.4, only from draft/select/add (checked first); an answer lost on the way is settled by a re-read."""
         yield from self._require(envelope_id, DRAFT_STATES, "send")
-        self.check((yield self.routes.send(envelope_id)))
-        return (yield from self._read(envelope_id))
+        yield from settle(self._checked(self.routes.send(envelope_id)),
+                          lambda: self._state_is(envelope_id, lambda native: native not in DRAFT_STATES),
+                          provider=PROVIDER, what="sending", envelope_id=envelope_id)
+        return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER, done="sent"))
 
     def get(self, envelope_id: str) -> Flow[Envelope]:
         """§5.5 status (links, revision flags) + §5.6 full Package (declines, message, times)."""
@@ -210,12 +265,15 @@ class IinkedProvider(Provider):
             body["generateSignerLinks"] = self.settings.generate_signer_links
             body["returnPackage"] = False
             body.update(extras)
-            self.check((yield self.routes.update(body)))
+            # One request makes the whole change; if its answer is lost, a re-read shows whether it landed.
+            yield from settle(self._checked(self.routes.update(body)),
+                              lambda: self._updated(envelope_id, status, update, added),
+                              provider=PROVIDER, what="updating", envelope_id=envelope_id)
         except Exception as exc:
             if not uploaded:
                 raise
             raise self._partial(exc, uploaded, "updating the package", envelope_id=envelope_id) from exc
-        return (yield from self._read(envelope_id))
+        return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER, done="updated"))
 
     def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
         """§5.3 ``updateSigners`` on a draft or open package; earlier links of that signer stop working."""
@@ -236,20 +294,50 @@ class IinkedProvider(Provider):
             entry["mobileNumber"] = update.phone
         body = {"packageId": envelope_id, "updateSigners": [entry],
                 "generateSignerLinks": self.settings.generate_signer_links, "returnPackage": False}
-        self.check((yield self.routes.update(body)))
-        return (yield from self._read(envelope_id))
+
+        def took_effect() -> Flow[bool]:
+            now = yield from self._status(envelope_id)
+            row = next((r for r in payloads.as_maps(now.get("signers")) if r.get("signerId") == signer_id), {})
+            return all(row.get(k) == entry[k] for k in ("email", "mobileNumber") if k in entry)
+
+        yield from settle(self._checked(self.routes.update(body)), took_effect, provider=PROVIDER,
+                          what="updating a signer", envelope_id=envelope_id)
+        return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER,
+                                     done=f"updated (signer {signer_id})"))
 
     def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
-        """§5.8 rescind (``rescindMessage``), only for an ``open`` package (checked first)."""
-        yield from self._require(envelope_id, RESCINDABLE_STATES, "void")
-        self.check((yield self.routes.rescind(envelope_id, reason, notify=self.settings.notify)))
-        return (yield from self._read(envelope_id))
+        """§5.8 rescind (``rescindMessage``), only for an ``open`` package (checked first).
+
+        Idempotent: a package already rescinded with the same reason (or any, when ``reason`` is
+        ``None``) is returned as it is, so a retry after a lost answer succeeds.
+        """
+        status = yield from self._status(envelope_id)
+        if status.get("state") == "rescinded":
+            current = yield from self._read(envelope_id)
+            if reason is None or current.void_reason == reason:
+                return current
+            raise InvalidState(f"iinked: package {envelope_id} was already voided with another reason",
+                               provider=PROVIDER)
+        self._allowed(envelope_id, status, RESCINDABLE_STATES, "void")
+        yield from settle(self._checked(self.routes.rescind(envelope_id, reason, notify=self.settings.notify)),
+                          lambda: self._state_is(envelope_id, lambda native: native == "rescinded"),
+                          provider=PROVIDER, what="voiding", envelope_id=envelope_id)
+        return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER, done="voided"))
 
     def delete_draft(self, envelope_id: str) -> Flow[None]:
         """§5.9, for drafts only (checked first: the vendor would also delete a sent package)."""
         yield from self._require(envelope_id, DRAFT_STATES, "delete")
+
+        def gone() -> Flow[bool]:
+            response = yield self.routes.status(envelope_id)
+            if response.status_code == 404:  # §4.2: how a deleted package reads is not documented; 404 here
+                return True
+            self.check(response)
+            return False
+
         # A draft's signers were never notified (§4.2), so none are told about the deletion.
-        self.check((yield self.routes.delete(envelope_id, notify=False)))
+        yield from settle(self._checked(self.routes.delete(envelope_id, notify=False)), gone,
+                          provider=PROVIDER, what="deleting", envelope_id=envelope_id)
         return None
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
@@ -294,22 +382,75 @@ class IinkedProvider(Provider):
 
     def _require(self, package_id: str, allowed: frozenset[str], action: str) -> Flow[Json]:
         status = yield from self._status(package_id)
+        self._allowed(package_id, status, allowed, action)
+        return status
+
+    @staticmethod
+    def _allowed(package_id: str, status: Json, allowed: frozenset[str], action: str) -> None:
         native = status.get("state")
         if native not in allowed:
             state = payloads.parse_envelope(status).state.value
             raise InvalidState(f"iinked: cannot {action} package {package_id}: it is {state} "
                                f"(native state {native!r})", provider=PROVIDER)
-        return status
 
-    def _upload_all(self, documents: tuple[Document, ...], uploaded: list[str]) -> Flow[list[tuple[str, str]]]:
-        """Upload each document (§5.1); ``uploaded`` collects the fileIds as they arrive."""
+    def _checked(self, request: httpx.Request) -> Flow[httpx.Response]:
+        """One request whose answer must be a success."""
+        return self.check((yield request))
+
+    def _state_is(self, package_id: str, test: Callable[[Any], bool]) -> Flow[bool]:
+        status = yield from self._status(package_id)
+        return test(status.get("state"))
+
+    def _updated(self, package_id: str, before: Json, update: DraftUpdate,
+                 added: list[tuple[str, str]]) -> Flow[bool]:
+        """Whether a ``packages/update`` landed: §5.3 is one request, so the changes that a status read
+        shows (name, signers, documents) stand for all of it; an update with none of those (only a
+        message or a sign-by date) is compared on the full package."""
+        status = yield from self._status(package_id)
+        signers = {r.get("signerId") for r in payloads.as_maps(status.get("signers"))}
+        documents = payloads.as_maps(status.get("documents"))
+        checks: list[bool] = []
+        if update.subject is not None:
+            checks.append(status.get("name") == update.subject)
+        if update.remove_signers:
+            checks.append(not signers & set(update.remove_signers))
+        if update.add_signers:
+            checks.append(len(signers) > len(payloads.as_maps(before.get("signers"))) - len(update.remove_signers))
+        if update.remove_documents:
+            checks.append(not {d.get("documentId") for d in documents} & set(update.remove_documents))
+        if added:
+            checks.append({fid for _, fid in added} <= {d.get("fileId") for d in documents})
+        if not checks:
+            envelope = yield from self._read(package_id)
+            if update.message is not None:
+                checks.append(envelope.message == update.message)
+            if update.sign_by is not None:
+                checks.append(envelope.sign_by is not None
+                              and abs((envelope.sign_by - update.sign_by).total_seconds()) < 1)
+        return bool(checks) and all(checks)
+
+    def _upload_all(self, documents: tuple[Document, ...], uploaded: list[str],
+                    marker: str | None = None) -> Flow[list[tuple[str, str]]]:
+        """Upload each document (§5.1); ``uploaded`` collects the fileIds as they arrive.
+
+        An upload whose answer is lost is sent again (twice at most): an unattached temporary file
+        is harmless and the vendor deletes it after 24 h (§5.1), while guessing would lose the document.
+        """
         out: list[tuple[str, str]] = []
         for doc in documents:
             name = pdf_filename(doc.name)
-            response = yield self.routes.upload(self._part(doc, name), external_id=doc.key)
-            ids = payloads.uploaded_file_ids(json_body(self.check(response)))
-            if not ids:
-                raise ProviderError("iinked: the upload response has no fileId", provider=PROVIDER)
+            external_id = tag_marker(doc.key, marker) if marker else doc.key
+            for attempt in range(UPLOAD_ATTEMPTS):
+                try:
+                    response = yield self.routes.upload(self._part(doc, name), external_id=external_id)
+                    ids = payloads.uploaded_file_ids(json_body(self.check(response)))
+                    if not ids:
+                        raise ProviderError("iinked: the upload response has no fileId", provider=PROVIDER,
+                                            status=response.status_code)
+                    break
+                except Exception as exc:
+                    if attempt + 1 >= UPLOAD_ATTEMPTS or not outcome_unknown(exc):
+                        raise
             uploaded.extend(ids)
             out.append((name, ids[0]))
         return out

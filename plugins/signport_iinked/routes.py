@@ -88,9 +88,11 @@ class Routes:
         """§5.6."""
         return self.request("package", packageId=package_id)
 
-    def list(self, *, skip: int, take: int, states: Sequence[str] | None) -> httpx.Request:
-        """§5.7: offset pagination; ``states`` ``None`` means no filter."""
+    def list(self, *, skip: int, take: int, states: Sequence[str] | None, search: str | None = None) -> httpx.Request:
+        """§5.7: offset pagination; ``states`` ``None`` means no filter; ``search`` is full text."""
         body: dict[str, Any] = {"states": list(states) if states else None, "take": take, "skip": skip}
+        if search:
+            body["search"] = search
         return idempotent(self.request("list", json=body))
 
     def rescind(self, package_id: str, message: str | None, *, notify: bool) -> httpx.Request:

@@ -148,6 +148,8 @@ class OutcomeUnknown(ProviderError):
         if cause is not None:
             kwargs.setdefault("provider", cause.provider)
             kwargs.setdefault("status", cause.status)
+            kwargs.setdefault("code", cause.code)
+            kwargs.setdefault("vendor_message", cause.vendor_message)
         super().__init__(message, **kwargs)
         self.marker = marker
         self.envelope_id = envelope_id

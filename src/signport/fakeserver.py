@@ -46,6 +46,9 @@ def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         sock.close()
 
 
+#: Marks an answer that stands for a read timeout (``Faults`` kind ``timeout`` with ``signal``).
+TIMEOUT_HEADER = "x-signport-fault"
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -68,7 +71,9 @@ class Faults:
 
     * ``status``: answer ``status`` (default 503) with ``body`` (JSON) and ``retry_after``;
     * ``reset``: start an answer, then drop the connection (the client sees a broken response);
-    * ``timeout``: hold the answer for ``delay`` seconds (default 2), then drop the connection;
+    * ``timeout``: hold the answer for ``delay`` seconds (default 2), then drop the connection; with
+      ``signal`` answer at once, marked with the ``TIMEOUT_HEADER`` header, for a test transport that
+      turns it into ``httpx.ReadTimeout`` (the same failure without waiting for a clock);
     * ``truncate``: the real answer cut after ``truncate`` bytes (``{"truncate": 100}`` alone works too);
     * ``html``, ``invalid_json``, ``empty``, ``wrong_shape``, ``gzip``: the app's status with that body
       instead of its own (``gzip`` claims ``Content-Encoding: gzip`` for bytes that do not decode).
@@ -114,6 +119,9 @@ class Faults:
             status, headers, _ = await _run(self.app, scope, receive)
         if kind == "reset":
             await _drop(send)
+        elif kind == "timeout" and fault.get("signal"):
+            # No clock: a 504 marked for a test transport that raises ``httpx.ReadTimeout`` in its place.
+            await _respond(send, 504, b"", [(TIMEOUT_HEADER.encode(), b"1")])
         elif kind == "timeout":
             await asyncio.sleep(float(fault.get("delay", 2.0)))
             await _drop(send)

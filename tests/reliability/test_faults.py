@@ -29,7 +29,7 @@ class Vendor:
     settings: Callable[[str], dict[str, Any]]
     sign_path: Callable[[str, str], str]
     get_path: str            # the GET that reads an envelope
-    create_path: str         # the first non-idempotent POST of a send
+    create_path: str         # the POST that creates the envelope
     later_step_path: str     # a POST after something was created remotely
     download_path: str       # the download of ``download_kind``
     download_kind: DocumentKind = DocumentKind.EXECUTED
@@ -50,7 +50,7 @@ def _easyink_app() -> Any:
 VENDORS = [
     Vendor("iinked", _iinked_app, lambda url: {"api_key": "rel-key", "base_url": f"{url}/api/v1"},
            lambda e, s: f"/_control/packages/{e}/sign/{s}",
-           get_path=r"/packages/[^/]+/status$", create_path=r"/files/upload$",
+           get_path=r"/packages/[^/]+/status$", create_path=r"/packages/add$",
            later_step_path=r"/packages/add$", download_path=r"/pdf/executed/download$"),
     Vendor("easyink", _easyink_app,
            lambda url: {"access_token": "rel-token", "base_url": url, "identity_url": url,

@@ -13,7 +13,7 @@ import pytest
 from signport import Document, DocumentKind, DraftUpdate, Envelope, Signer, SignerUpdate, SigningOrder, State
 from signport.errors import InvalidState, NotFound, PartialFailure, UnsupportedFeature, ValidationError
 from signport.multipart import disposition_filename
-from signport.provider import EXT_IDEMPOTENT, EXT_SAVE_TO, EXT_SAVED, SaveTarget
+from signport.provider import EXT_IDEMPOTENT, EXT_SAVE_TO, EXT_SAVED, SaveTarget, split_marker
 from signport_iinked.provider import IinkedProvider
 
 from ...samples import make_pdf
@@ -83,7 +83,10 @@ def test_send_uploads_then_adds_then_reads(script: Script, provider: IinkedProvi
                               "GET /packages/pkg-1"]
     upload = script.requests[0]
     assert upload.url.params["type"] == "temporary"
-    assert upload.url.params["externalId"] == "ext-1"  # Document.key rides along as externalId (§11)
+    # Document.key rides along as externalId (§11), with the create's correlation marker beside it.
+    key, marker = split_marker(upload.url.params["externalId"])
+    assert key == "ext-1"
+    assert marker is not None
     assert upload.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert PDF in upload.content
     assert b'filename="nda.pdf"' in upload.content
@@ -199,10 +202,31 @@ def test_transport_failure_thrown_into_the_flow(provider: IinkedProvider) -> Non
     flow = provider.create(envelope(), send=True, extras={})
     next(flow)
     flow.send(reply(200, {"fileId": "file-9"}))
+    # The add's answer is lost: signport looks for the package by its marker before it gives up.
+    looks = [flow.throw(TransportError("network failure: ReadTimeout", provider="iinked"))]
+    empty = reply(200, {"items": [], "total": 0, "skip": 0, "take": 50})
+    for _ in range(5):
+        looks.append(flow.send(empty))
     with pytest.raises(PartialFailure) as info:
-        flow.throw(TransportError("network failure: ReadTimeout", provider="iinked"))
+        flow.send(empty)
+    assert {r.url.path for r in looks} == {"/api/v1/packages/list"}
+    assert len(looks) == 6  # three looks, each a search by name and a walk by state
     assert info.value.remote_ids == ["file-9"]
     assert isinstance(info.value.cause, TransportError)
+
+
+def test_a_lost_add_answer_finds_the_package_by_its_marker(provider: IinkedProvider) -> None:
+    from signport.errors import TransportError
+
+    flow = provider.create(envelope(), send=True, extras={})
+    upload = next(flow)
+    flow.send(reply(200, {"fileId": "file-9"}))
+    flow.throw(TransportError("network failure: ReadTimeout", provider="iinked"))
+    external = upload.url.params["externalId"]
+    item = {"packageId": "pkg-7", "documents": [{"documentId": "d", "externalId": external}]}
+    other = {"packageId": "pkg-6", "documents": [{"documentId": "d", "externalId": "signport-" + "0" * 24}]}
+    read = flow.send(reply(200, {"items": [other, item], "total": 2, "skip": 0, "take": 50}))
+    assert read.url.path == "/api/v1/packages/pkg-7/status"
 
 
 def test_read_back_failure_names_the_package(script: Script, provider: IinkedProvider) -> None:
