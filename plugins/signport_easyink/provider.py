@@ -613,13 +613,16 @@ class EasyInkProvider(Provider):
         to be this delete's success, not a wrong id.
         """
         yield from self._draft_view(envelope_id)
-        response = yield self.routes.request("delete_draft", signingSessionId=envelope_id)
-        if not response.is_success:
-            error = self.error(response)
-            if not outcome_unknown(error) and not isinstance(error, NotFound):
-                raise error
-            if not (yield from self._gone(envelope_id)):
-                raise error
+
+        def delete() -> Flow[None]:
+            response = yield self.routes.request("delete_draft", signingSessionId=envelope_id)
+            if not response.is_success:
+                error = self.error(response)
+                if not isinstance(error, NotFound):  # it existed a moment ago: 404 means deleted
+                    raise error
+
+        yield from settle(delete(), lambda: self._gone(envelope_id), provider=PROVIDER, what="deleting",
+                          envelope_id=envelope_id)
         self._orders.pop(envelope_id, None)
 
     def duplicate(self, envelope_id: str, *, subject: str | None, void_original: bool,
