@@ -250,9 +250,10 @@ def _scenarios(vendor: str) -> list[Scenario]:
                  lambda env, d: ("update_signer", (env.id, env.signers[0].id), {"email": "new@example.com"})),
         Scenario(vendor, "void", "change", _sent, lambda env, d: ("void", (env.id,), {"reason": "Changed plans"})),
         Scenario(vendor, "delete_draft", "change", _draft, lambda env, d: ("delete_draft", (env.id,), {})),
-        Scenario(vendor, "download", "read", _completed,
-                 lambda env, d: ("download", (env.id,), {"to": d, "kind": DocumentKind.EXECUTED})),
     ]
+    if vendor == "iinked":
+        out.append(Scenario(vendor, "download", "read", _completed,
+                            lambda env, d: ("download", (env.id,), {"to": d, "kind": DocumentKind.EXECUTED})))
     if vendor == "easyink":
         out += [
             Scenario(vendor, "duplicate", "create", _sent,
@@ -261,8 +262,8 @@ def _scenarios(vendor: str) -> list[Scenario]:
                      lambda env, d: ("duplicate", (env.id,), {"void_original": True, "reason": "Redo"})),
             Scenario(vendor, "download_original", "read", _sent,
                      lambda env, d: ("download", (env.id,), {"to": d, "kind": DocumentKind.ORIGINAL})),
-            Scenario(vendor, "download_combined", "read", _completed,
-                     lambda env, d: ("download", (env.id,), {"to": d, "kind": DocumentKind.COMBINED})),
+            Scenario(vendor, "download_signer_copies", "read", _completed,
+                     lambda env, d: ("download", (env.id,), {"to": d, "kind": DocumentKind.SIGNER_COPIES})),
         ]
     return out
 
