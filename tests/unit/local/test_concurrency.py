@@ -7,6 +7,7 @@ import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import attrs
 import pytest
 
 import signport
@@ -79,3 +80,53 @@ def test_a_forked_child_uses_its_own_connection(store_path: Path) -> None:
         assert [s.state for s in now.signers] == [SignerState.SIGNED, SignerState.NEXT]
         client.provider.sign(sent.id, sent.signers[1].id)  # type: ignore[attr-defined]
         assert client.get(sent.id).state is State.COMPLETED
+
+
+PROCESSES, THREADS, ROUNDS = 3, 6, 4
+
+
+def test_processes_times_threads_lose_no_update_and_make_no_bad_transition(store_path: Path) -> None:
+    """N processes x M threads on one store race to sign, void and create (a bounded run)."""
+    with signport.connect("local", path=store_path) as client:
+        three = attrs.evolve(envelope(order=SigningOrder.SEQUENTIAL),
+                             signers=[*envelope().signers, signport.Signer(first_name="Cy", last_name="Day",
+                                                                           email="cy@example.com")])
+        targets = [client.send(attrs.evolve(three, subject=f"target-{i}")).id for i in range(6)]
+    ids = [str(i) for i in targets]
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context) as pool:
+        barrier = manager.Barrier(PROCESSES)
+        futures = [pool.submit(workers.storm, str(store_path), ids, THREADS, ROUNDS, f"p{p}", barrier)
+                   for p in range(PROCESSES)]
+        results = [r for f in futures for r in f.result(timeout=180)]
+
+    signed = [(e, s) for what, e, s in results if what == "signed"]
+    voided = [e for what, e, _ in results if what == "voided"]
+    created = [e for what, e, _ in results if what == "created"]
+    assert signed, "no signature went through: the run raced nothing"
+    assert len(signed) == len(set(signed)), "a signer's turn was taken twice"
+    assert len(voided) == len(set(voided)), "an envelope was voided twice"
+    assert len(created) == len(set(created)) == PROCESSES * THREADS
+    with signport.connect("local", path=store_path) as client:
+        for envelope_id in created:  # no create lost
+            assert client.get(envelope_id).state is State.SENT
+        for envelope_id in ids:
+            now = client.get(envelope_id)
+            states = [s.state for s in now.signers]
+            done = [s.id for s in now.signers if s.state is SignerState.SIGNED]
+            # No lost update: every sign that succeeded is on record, and nothing else is.
+            assert sorted(done) == sorted(s for e, s in signed if e == envelope_id)
+            # Sequential order kept: the signed signers are a prefix.
+            assert states[:len(done)] == [SignerState.SIGNED] * len(done)
+            if envelope_id in voided:  # voided only while it was live, and it stays voided
+                assert now.state is State.VOIDED
+                assert len(done) < len(states)
+            elif len(done) == len(states):
+                assert now.state is State.COMPLETED
+            else:
+                assert now.state in {State.SENT, State.IN_PROGRESS}
+    conn = sqlite3.connect(store_path / "signport.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
