@@ -17,4 +17,5 @@ def open_store(url: str | None = None) -> Store:
         from .postgres import PostgresStore
 
         return PostgresStore(url)
-    return SQLiteStore(url.removeprefix("sqlite://"))  # sqlite:///abs/path, sqlite://rel/path, or a path
+    # sqlite:///relative/path and sqlite:////absolute/path (the usual URL form), or a plain path.
+    return SQLiteStore(url.removeprefix("sqlite:///"))
