@@ -9,7 +9,6 @@ is kept on the error.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +25,7 @@ from signport.errors import (
     SignportError,
     ValidationError,
 )
+from signport.provider import error_json as response_body
 from signport.provider import retry_after
 
 from .settings import PROVIDER
@@ -76,20 +76,6 @@ def parse_api_error(body: Any) -> ApiError:
     message = err.get("message")
     return ApiError(str(code) if code is not None else None, str(message) if message is not None else None,
                     tuple(inner), body)
-
-
-def response_body(response: httpx.Response) -> Any:
-    """The JSON body of an error response, or ``None`` (no body, not JSON, or not read)."""
-    try:
-        content = response.content
-    except httpx.ResponseNotRead:
-        return None
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def is_processing(response: httpx.Response) -> bool:

@@ -553,10 +553,11 @@ class _Waiting:
 @click.argument("envelope_id")
 @click.option("--timeout", type=click.FloatRange(min=0), default=600.0, show_default=True,
               help="Seconds to wait before giving up.")
-@click.option("--poll", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
-              help="Seconds between the first checks (it backs off from there).")
+@click.option("--poll", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds between the first checks (it backs off from there); default: the provider's "
+                   "(5 s, DocuSign 20 min).")
 @click.pass_obj
-def wait(opts: _Options, envelope_id: str, timeout: float, poll: float) -> None:
+def wait(opts: _Options, envelope_id: str, timeout: float, poll: float | None) -> None:
     """Wait until an envelope is completed, declined, voided or expired.
 
     Each change is shown on stderr; the envelope, once finished, on stdout.

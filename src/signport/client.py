@@ -228,10 +228,12 @@ class _Operations:
         return self.provider.parse_webhook(headers, body)
 
     @_tagged
-    def schedule(self, timeout: float, poll: float, on_change: object = None) -> _WaitSchedule:
+    def schedule(self, timeout: float, poll: float | None, on_change: object = None) -> _WaitSchedule:
         if on_change is not None and not callable(on_change):
             raise ValidationError(f"must be a callable, not {_kind(on_change)}", path="on_change")
-        return _WaitSchedule(timeout, poll)
+        if poll is not None:
+            _WaitSchedule.check(timeout, poll)  # the caller's values, before the provider reads them
+        return _WaitSchedule(timeout, self.provider.poll_interval(poll))
 
 
 def _kind(value: object) -> str:
@@ -352,7 +354,9 @@ def _draft_update(subject: str | None, sign_by: datetime | None, message: str | 
 class _WaitSchedule:
     """Polling intervals for ``wait``: start at ``poll``, grow by half each time, capped."""
 
-    def __init__(self, timeout: float, poll: float) -> None:
+    @staticmethod
+    def check(timeout: float, poll: float) -> None:
+        """Refuse a timeout or poll that is not a usable number of seconds."""
         for name, value in (("timeout", timeout), ("poll", poll)):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValidationError(f"must be a number of seconds, not {_kind(value)}", path=name)
@@ -360,6 +364,9 @@ class _WaitSchedule:
             raise ValidationError("must be a number of seconds >= 0", path="timeout")
         if not (math.isfinite(poll) and poll > 0):
             raise ValidationError("must be a finite number of seconds > 0", path="poll")
+
+    def __init__(self, timeout: float, poll: float) -> None:
+        self.check(timeout, poll)
         self.deadline = time.monotonic() + timeout
         self.interval = poll
         self.cap = max(poll, min(poll * 6, 60.0))
@@ -722,9 +729,13 @@ class Client(_BaseClient):
         """Delete a draft for good."""
         self.run(self._ops.delete_draft(envelope_id))
 
-    def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float = 5,
+    def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float | None = None,
              on_change: Callable[[StoredEnvelope], None] | None = None) -> StoredEnvelope:
-        """Poll until the envelope is completed, declined, voided or expired; returns it."""
+        """Poll until the envelope is completed, declined, voided or expired; returns it.
+
+        ``poll`` is the first interval in seconds (it grows by half, capped); unset, the provider's
+        default (5 s; DocuSign: 20 minutes, its polling rule).
+        """
         waiter = _Waiter(self._ops.schedule(timeout, poll, on_change), on_change)
         while True:
             envelope = self.get(envelope_id)
@@ -897,9 +908,13 @@ class AsyncClient(_BaseClient):
         """Delete a draft for good."""
         await self.run(self._ops.delete_draft(envelope_id))
 
-    async def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float = 5,
+    async def wait(self, envelope_id: EnvelopeRef, timeout: float = 600, poll: float | None = None,
                    on_change: Callable[[StoredEnvelope], None] | None = None) -> StoredEnvelope:
-        """Poll until the envelope is completed, declined, voided or expired; returns it."""
+        """Poll until the envelope is completed, declined, voided or expired; returns it.
+
+        ``poll`` is the first interval in seconds (it grows by half, capped); unset, the provider's
+        default (5 s; DocuSign: 20 minutes, its polling rule).
+        """
         waiter = _Waiter(self._ops.schedule(timeout, poll, on_change), on_change)
         while True:
             envelope = await self.get(envelope_id)

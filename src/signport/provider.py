@@ -237,6 +237,20 @@ def json_body(response: httpx.Response) -> Any:
         raise ProviderError(f"unreadable JSON from the vendor: {exc}", status=response.status_code) from exc
 
 
+def error_json(response: httpx.Response) -> Any:
+    """The JSON body of an error response, or ``None`` (no body, not JSON, or not read)."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return None
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
@@ -304,6 +318,13 @@ class Provider:
 
     def close(self) -> None:
         """Release local resources (files, connections)."""
+
+    def poll_interval(self, poll: float | None) -> float:
+        """The interval ``wait`` polls at: ``poll`` when given, else the provider's default (5 s).
+
+        Providers whose vendor limits polling override it (a longer default, a warning or a refusal).
+        """
+        return 5.0 if poll is None else poll
 
     def unsupported(self, feature: str, text: str | None = None) -> NoReturn:
         """Raise ``UnsupportedFeature`` for ``feature``."""
