@@ -36,17 +36,18 @@ LOGIN_HINT = ("set access_token, configure the JWT grant (integration_key, user_
 # --- the JWT grant (§2.4) ----------------------------------------------------------------------------
 def jwt_assertion(settings: DocuSignSettings, now: float) -> str:
     """An RS256 assertion: ``iss`` integration key, ``sub`` user id, ``aud`` the OAuth host without scheme."""
-    from authlib.jose import JsonWebToken  # type: ignore[import-untyped]
-    from authlib.jose.errors import JoseError  # type: ignore[import-untyped]
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import RSAKey
 
     claims = {"iss": settings.integration_key, "sub": settings.user_id, "aud": settings.oauth_host,
               "iat": int(now), "exp": int(now) + settings.jwt_lifetime, "scope": JWT_SCOPE}
+    pem = settings.private_key_pem()
     try:
-        token = JsonWebToken(["RS256"]).encode({"alg": "RS256", "typ": "JWT"}, claims, settings.private_key_pem())
+        return jwt.encode({"alg": "RS256", "typ": "JWT"}, claims, RSAKey.import_key(pem))
     except (JoseError, ValueError, TypeError) as exc:
         raise ConfigError(f"{PROVIDER}: private_key is not a usable RSA private key ({type(exc).__name__})",
                           provider=PROVIDER) from None
-    return token.decode("ascii") if isinstance(token, bytes) else str(token)
 
 
 def jwt_grant(settings: DocuSignSettings, now: Callable[[], float] = time.time) -> Flow[Token]:

@@ -47,8 +47,8 @@ RATE_LIMITED = frozenset({"HOURLY_APIINVOCATION_LIMIT_EXCEEDED", "BURST_APIINVOC
 #: §5.8: a blocked upload answers UNSPECIFIED_ERROR "PDF validation failed" (an upload limit).
 UPLOAD_BLOCKED = "pdf validation failed"
 #: §2.4: the JWT grant answers ``consent_required`` until the user consented to impersonation.
-CONSENT_HINT = ("the user has not granted consent to this integration key: open the consent URL "
-                "(docs/providers/docusign.md, 'JWT grant') once, logged in as that user")
+CONSENT_HINT = ("the user has not consented to this integration key acting for them (scopes signature "
+                "impersonation); grant consent once as that user (docs/providers/docusign.md, 'Credentials')")
 
 
 def error_fields(body: Any) -> tuple[str | None, str | None]:

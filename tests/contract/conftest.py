@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stamina
-
-from signport_docusign.limits import PollingRuleWarning
 
 from .api import Api, AsyncApi, SyncApi
 
@@ -27,9 +24,7 @@ def _harness_module(name: str) -> Any:
 
 @pytest.fixture(autouse=True)
 def _no_backoff() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=3), warnings.catch_warnings():
-        # The scenarios poll in milliseconds on purpose; DocuSign's 15-minute rule warns about it.
-        warnings.filterwarnings("ignore", category=PollingRuleWarning)
+    with stamina.set_testing(True, attempts=3):
         yield
 
 

@@ -33,6 +33,7 @@ class Vendor:
     later_step_path: str     # a POST after something was created remotely
     download_path: str       # the download of ``download_kind``
     download_kind: DocumentKind = DocumentKind.EXECUTED
+    later_step_method: str = "POST"  # the method of ``later_step_path``
 
 
 def _iinked_app() -> Any:
@@ -47,6 +48,18 @@ def _easyink_app() -> Any:
     return create_app(access_tokens=("rel-token",))
 
 
+def _docusign_app() -> Any:
+    from signport_docusign.fake import create_app
+
+    return create_app(access_tokens=("rel-token",))
+
+
+def _docusign_settings(url: str) -> dict[str, Any]:
+    from signport_docusign.fake import ACCOUNT_ID
+
+    return {"access_token": "rel-token", "account_id": ACCOUNT_ID, "base_uri": url, "oauth_base_url": url}
+
+
 VENDORS = [
     Vendor("iinked", _iinked_app, lambda url: {"api_key": "rel-key", "base_url": f"{url}/api/v1"},
            lambda e, s: f"/_control/packages/{e}/sign/{s}",
@@ -59,6 +72,11 @@ VENDORS = [
            get_path=r"/api/signingSessions/[^/]+$", create_path=r"/api/signingSessionDrafts$",
            later_step_path=r"/participants$", download_path=r"/signedDocuments/[^/]+$",
            download_kind=DocumentKind.SIGNER_COPIES),
+    # DocuSign creates an envelope in one POST; what follows it is the read-back GET.
+    Vendor("docusign", _docusign_app, _docusign_settings,
+           lambda e, s: f"/_control/envelopes/{e}/recipients/{s}/sign",
+           get_path=r"/envelopes/[^/]+$", create_path=r"/envelopes$",
+           later_step_path=r"/envelopes/[^/]+$", download_path=r"/documents/[^/]+$", later_step_method="GET"),
 ]
 
 
@@ -131,7 +149,7 @@ def test_a_create_is_not_replayed_after_a_503(rig: Rig) -> None:
 
 def test_failure_halfway_names_or_cleans_what_was_created(rig: Rig) -> None:
     with rig.client() as client:
-        rig.fault("POST", rig.vendor.later_step_path, status=500, times=5)
+        rig.fault(rig.vendor.later_step_method, rig.vendor.later_step_path, status=500, times=5)
         with pytest.raises(signport.PartialFailure) as info:
             client.send(envelope(client.capabilities, subject="Halfway"))
         error = info.value

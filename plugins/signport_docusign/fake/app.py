@@ -145,15 +145,16 @@ class FakeDocuSign:
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
 
     def _jwt(self, assertion: str, request: Request) -> Response:
-        from authlib.jose import JsonWebToken  # type: ignore[import-untyped]
-        from authlib.jose.errors import JoseError  # type: ignore[import-untyped]
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+        from joserfc.jwk import RSAKey
 
         if not self.public_key:
             return JSONResponse({"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},
                                 status_code=400)
         try:
-            claims = JsonWebToken(["RS256"]).decode(assertion, self.public_key)
-            claims.validate(now=int(self.clock()))
+            claims = jwt.decode(assertion, RSAKey.import_key(self.public_key), algorithms=["RS256"]).claims
+            jwt.JWTClaimsRegistry(now=int(self.clock()), exp={"essential": True}).validate(claims)
         except (JoseError, ValueError):
             return JSONResponse({"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},
                                 status_code=400)
