@@ -15,7 +15,7 @@ from signport.model import Document, Envelope, Event, Field, Placement, Signer
 from signport.pdf import PageBox
 from signport.states import SignerState, SigningOrder, State, Verification
 from signport.validation import resolve_ref
-from signport.wire import format_timestamp, parse_timestamp
+from signport.wire import parse_timestamp
 
 from . import states as vendor
 from .settings import PROVIDER
@@ -295,8 +295,3 @@ def parse_event(payload: Json, verification: Verification) -> Event:
     return Event(kind=vendor.event_kind(native), envelope_id=envelope_id, signer_id=text(data.get("recipientId")),
                  occurred_at=parse_timestamp(generated), id=ident, native_kind=native, provider=PROVIDER,
                  verification=verification, raw=payload)
-
-
-def sent_at(value: Any) -> str | None:
-    """A neutral datetime as DocuSign reads it (ISO 8601 with an explicit offset, §3)."""
-    return format_timestamp(value) if value is not None else None

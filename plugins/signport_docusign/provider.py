@@ -10,7 +10,6 @@ import base64
 import hashlib
 import hmac
 import json
-import uuid
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,13 +25,24 @@ from signport.errors import (
     PartialFailure,
     ProviderError,
     SignportError,
-    TransportError,
     ValidationError,
     WebhookVerificationError,
 )
 from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.pdf import PageBox, pdf_pages
-from signport.provider import Flow, Page, Provider, json_body, read_back, save_to, saved_path
+from signport.provider import (
+    Flow,
+    Page,
+    Provider,
+    delayed,
+    json_body,
+    new_marker,
+    read_back,
+    recover,
+    save_to,
+    saved_path,
+    settle,
+)
 from signport.states import DocumentKind, FieldType, State, Verification
 from signport.transport import DownloadNames, pdf_filename
 from signport.validation import Problems, resolve_ref
@@ -199,23 +209,17 @@ class DocuSignProvider(Provider):
 
     # --- flows -----------------------------------------------------------------------------------
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:
-        """§5.1 one ``POST /envelopes`` (documents, signers, tabs); a lost answer is looked up by
-        ``transactionId`` (§11) instead of creating a second envelope."""
+        """§5.1 one ``POST /envelopes`` (documents, signers, tabs). Its ``transactionId`` is a correlation
+        marker: a create whose answer is lost is looked up by it (§11) instead of made twice."""
         embedded = self._embedded(envelope, extras)
         pages = self._pages(envelope)
-        transaction_id = str(extras.get("transactionId") or uuid.uuid4().hex)
-        body = payloads.create_body(envelope, pages, send=send, embedded=embedded, transaction_id=transaction_id,
+        marker = str(extras.get("transactionId") or new_marker())
+        body = payloads.create_body(envelope, pages, send=send, embedded=embedded, transaction_id=marker,
                                     extras=extras)
         routes = yield from self._routes()
-        try:
-            summary = json_body(self.check((yield routes.create(body))))
-            envelope_id = payloads.text(summary.get("envelopeId")) if isinstance(summary, Mapping) else None
-            if not envelope_id:
-                raise ProviderError("docusign: the create answer has no envelopeId", provider=PROVIDER)
-        except SignportError as exc:
-            if not _ambiguous(exc):
-                raise
-            envelope_id = yield from self._find_transaction(routes, transaction_id, exc)
+        envelope_id = yield from recover(self._post(routes, body),
+                                         lambda delay: self._find_transaction(routes, marker, delay),
+                                         provider=PROVIDER, what="creating the envelope", marker=marker)
         done = "sent" if send else "created as a draft"
         return (yield from read_back(self._read(routes, envelope_id), envelope_id, provider=PROVIDER, done=done))
 
@@ -223,7 +227,9 @@ class DocuSignProvider(Provider):
         """§5.5 ``{"status": "sent"}``, only from ``created`` (checked first: a repeat is not documented, §11)."""
         routes = yield from self._routes()
         yield from self._require(routes, envelope_id, DRAFT, "send")
-        self.check((yield routes.update(envelope_id, {"status": "sent"})))
+        yield from settle(self._change(routes.update(envelope_id, {"status": "sent"})),
+                          lambda: self._status_left(routes, envelope_id, DRAFT), provider=PROVIDER,
+                          what="sending", envelope_id=envelope_id)
         return (yield from self._read(routes, envelope_id))
 
     def get(self, envelope_id: str) -> Flow[Envelope]:
@@ -285,8 +291,10 @@ class DocuSignProvider(Provider):
                 raise
             raise PartialFailure(f"docusign: updating draft {envelope_id} failed after applying "
                                  f"{', '.join(applied)}: {exc.message}", envelope_id=envelope_id,
-                                 remote_ids=[envelope_id], cleaned_up=False, cause=exc, provider=PROVIDER) from exc
-        return (yield from self._read(routes, envelope_id))
+                                 remote_ids=[envelope_id], cleaned_up=False, cause=exc, applied=applied,
+                                 provider=PROVIDER) from exc
+        return (yield from read_back(self._read(routes, envelope_id), envelope_id, provider=PROVIDER,
+                                     done="updated", applied=applied))
 
     def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
         """§5.6 correction of a signer's email, resent at once; per-item errors checked (§9)."""
@@ -309,14 +317,17 @@ class DocuSignProvider(Provider):
         yield from self._require(routes, envelope_id, VOIDABLE, "void")
         # §5.5: the examples always carry a reason; whether one is required is not documented, so one is sent.
         body = {"status": "voided", "voidedReason": reason or "Voided by the sender"}
-        self.check((yield routes.update(envelope_id, body)))
+        yield from settle(self._change(routes.update(envelope_id, body)),
+                          lambda: self._status_left(routes, envelope_id, VOIDABLE), provider=PROVIDER,
+                          what="voiding", envelope_id=envelope_id)
         return (yield from self._read(routes, envelope_id))
 
     def delete_draft(self, envelope_id: str) -> Flow[None]:
         """§5.9 move to the recycle bin, for drafts only (checked first: it would void a sent envelope)."""
         routes = yield from self._routes()
         yield from self._require(routes, envelope_id, DRAFT, "delete")
-        self.check((yield routes.recycle(envelope_id)))
+        yield from settle(self._change(routes.recycle(envelope_id)), lambda: self._gone(routes, envelope_id),
+                          provider=PROVIDER, what="deleting", envelope_id=envelope_id)
         return None
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
@@ -406,21 +417,35 @@ class DocuSignProvider(Provider):
                                provider=PROVIDER, code=status or None)
         return payload
 
-    def _find_transaction(self, routes: Routes, transaction_id: str, cause: SignportError) -> Flow[str]:
-        """§11: after a create whose answer was lost, ask whether the envelope exists."""
-        try:
-            response = yield routes.list({"transaction_ids": transaction_id})
-            items, _ = payloads.list_page(json_body(self.check(response)))
-        except SignportError as exc:
-            raise ProviderError(f"docusign: the create failed ({cause.message}) and whether the envelope exists "
-                                f"is unknown; look it up by transactionId {transaction_id}", provider=PROVIDER,
-                                code="AMBIGUOUS_CREATE", raw={"transactionId": transaction_id}) from exc
-        found = [payloads.text(i.get("envelopeId")) for i in items
-                 if payloads.text(i.get("transactionId")) in (None, transaction_id)]
-        envelope_id = next((f for f in found if f), None)
-        if envelope_id is None:
-            raise cause  # nothing was created: the original failure stands
+    def _post(self, routes: Routes, body: Mapping[str, Any]) -> Flow[str]:
+        summary = json_body(self.check((yield routes.create(body))))
+        envelope_id = payloads.text(summary.get("envelopeId")) if isinstance(summary, Mapping) else None
+        if not envelope_id:
+            raise ProviderError("docusign: the create answer has no envelopeId", provider=PROVIDER)
         return envelope_id
+
+    def _find_transaction(self, routes: Routes, marker: str, delay: float) -> Flow[str | None]:
+        """§11: the envelope created with ``transactionId`` ``marker``, or ``None``."""
+        response = yield delayed(routes.list({"transaction_ids": marker}), delay)
+        items, _ = payloads.list_page(json_body(self.check(response)))
+        found = [payloads.text(i.get("envelopeId")) for i in items
+                 if payloads.text(i.get("transactionId")) in (None, marker)]
+        return next((f for f in found if f), None)
+
+    def _change(self, request: httpx.Request) -> Flow[None]:
+        self.check((yield request))
+
+    def _status_left(self, routes: Routes, envelope_id: str, before: Iterable[str]) -> Flow[bool]:
+        """True once the envelope's status is no longer one of ``before`` (a change took effect)."""
+        payload = yield from self._fetch(routes, envelope_id)
+        return (payloads.text(payload.get("status")) or "").lower() not in before
+
+    def _gone(self, routes: Routes, envelope_id: str) -> Flow[bool]:
+        try:
+            yield from self._fetch(routes, envelope_id)
+        except NotFound:
+            return True
+        return False
 
     def _pages(self, envelope: Envelope) -> dict[int, Sequence[PageBox]]:
         keys = [d.key for d in envelope.documents]
@@ -462,13 +487,6 @@ class DocuSignProvider(Provider):
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-def _ambiguous(exc: SignportError) -> bool:
-    """A failure after which the envelope may exist: the network broke, or the server failed (5xx)."""
-    if isinstance(exc, TransportError):
-        return True
-    return isinstance(exc, ProviderError) and (exc.status is None or exc.status >= 500)
-
-
 def _find_signer(payload: Json, signer_id: str, envelope_id: str) -> Json:
     for signer in payloads.maps(payloads.mapping(payload.get("recipients")).get("signers")):
         if payloads.text(signer.get("recipientId")) == signer_id:
