@@ -43,9 +43,10 @@ from signport.provider import (
     saved_path,
     settle,
 )
+from signport.rules import InputRules
 from signport.states import DocumentKind, FieldType, State, Verification
 from signport.transport import DownloadNames, pdf_filename
-from signport.validation import Problems, resolve_ref
+from signport.validation import resolve_ref
 from signport.wire import format_timestamp
 
 from . import auth as _auth
@@ -54,17 +55,11 @@ from . import states as vendor
 from .errors import classify, item_errors, map_error
 from .limits import PollingRuleWarning, RateLimits
 from .routes import Routes
+from .rules import DocuSignRules
 from .settings import POLL_RULE_SECONDS, PROVIDER, DocuSignSettings
 
 Json = Mapping[str, Any]
 SIGNATURE_HEADER = "x-docusign-signature-"  # §8.3: one header per active HMAC key, numbered from 1
-SUBJECT_MAX = 100          # §5.1: longer is an error, not a truncation
-NAME_MAX = 100             # §5.1
-EMAIL_MAX = 100            # §5.1
-MESSAGE_MAX = 10_000       # §5.1 emailBlurb
-RECIPIENTS_MAX = 100       # §10
-UPLOAD_MAX = 32 * 1024 * 1024          # §10: per document uploaded through the API
-REQUEST_MAX = 35_651_584               # §10: the whole HTTP request
 RETURN_URL_MAX = 470       # §5.10: longer is silently truncated, so signport refuses it
 WEBHOOK_BODY_MAX = 10 * 1024 * 1024    # a Connect message with documents stays far below this
 DRAFT = frozenset({"created"})
@@ -77,6 +72,7 @@ class DocuSignProvider(Provider):
 
     name: ClassVar[str] = PROVIDER
     settings_class: ClassVar[type[Any]] = DocuSignSettings
+    rules: ClassVar[InputRules] = DocuSignRules()
     capabilities: ClassVar[Capabilities] = Capabilities(
         sequential_order=True,                   # §5.1 routingOrder ascending
         parallel_order=True,                     # §5.1 equal routingOrder
@@ -141,48 +137,6 @@ class DocuSignProvider(Provider):
                           f"status request per envelope per {POLL_RULE_SECONDS // 60} minutes (use webhooks, or "
                           "leave poll unset)", PollingRuleWarning, stacklevel=4)
         return poll
-
-    # --- validation ----------------------------------------------------------------------------
-    def validate(self, envelope: Envelope) -> None:
-        """DocuSign's own input rules (§5.1, §10), before any request."""
-        p = Problems()
-        if len(envelope.subject) > SUBJECT_MAX:
-            p.add("subject", f"DocuSign allows at most {SUBJECT_MAX} characters")
-        if envelope.message is not None and len(envelope.message) > MESSAGE_MAX:
-            p.add("message", f"DocuSign allows at most {MESSAGE_MAX} characters")
-        if len(envelope.signers) > RECIPIENTS_MAX:
-            p.add("signers", f"DocuSign allows at most {RECIPIENTS_MAX} recipients")
-        for i, signer in enumerate(envelope.signers):
-            self._check_signer(p, f"signers[{i}]", signer)
-        total = 0
-        for i, doc in enumerate(envelope.documents):
-            if not doc.has_content:
-                p.add(f"documents[{i}]", "needs content (path or bytes) to upload")
-                continue
-            if (doc.size or 0) > UPLOAD_MAX:
-                p.add(f"documents[{i}]", f"DocuSign accepts at most {UPLOAD_MAX // (1024 * 1024)} MB per document")
-            total += payloads.encoded_size(doc)
-        if total > REQUEST_MAX:
-            p.add("documents", f"base64-encoded they exceed DocuSign's request limit of {REQUEST_MAX} bytes")
-        p.raise_if_any()
-
-    def validate_signer_update(self, update: SignerUpdate) -> None:
-        """Only the email can change: SMS/phone delivery is not documented (§5.1)."""
-        if update.phone is not None:
-            self.unsupported("sms_delivery", "docusign: phone numbers are not supported (SMS delivery is "
-                             "not documented, docs/vendors/docusign.md §5.1)")
-        if update.email is not None and len(update.email) > EMAIL_MAX:
-            raise ValidationError(f"DocuSign allows at most {EMAIL_MAX} characters", path="email",
-                                  provider=PROVIDER)
-
-    @staticmethod
-    def _check_signer(p: Problems, path: str, signer: Signer) -> None:
-        if not signer.email:
-            p.add(f"{path}.email", "DocuSign invites signers by email: an email address is required")
-        elif len(signer.email) > EMAIL_MAX:
-            p.add(f"{path}.email", f"DocuSign allows at most {EMAIL_MAX} characters")
-        if len(signer.name) > NAME_MAX:
-            p.add(f"{path}.first_name", f"DocuSign allows at most {NAME_MAX} characters for the whole name")
 
     # --- pure parsing --------------------------------------------------------------------------
     def parse_envelope(self, payload: Mapping[str, Any]) -> Envelope:

@@ -13,11 +13,12 @@ Installed with signport (entry point ``pytest11``), so the fixtures are availabl
   or mark the test ``@pytest.mark.signport_emulate("easyink")``.
 * ``signport_local_async``: the same as an ``AsyncClient`` (when pytest-asyncio is installed).
 * ``signport_local_path``: the folder of that store; both clients in one test share it.
-* ``signport_iinked_fake`` and ``signport_easyink_fake``: the vendor's fake served on 127.0.0.1 for
-  the test, as a ``FakeVendor``: ``.client`` is a connected ``Client``; ``.sign(envelope, signer)``,
-  ``.decline(...)`` and ``.expire(envelope)`` do what people and time do; ``.fault(...)`` makes the
-  next matching requests fail. ``signport_iinked_fake_async`` and ``signport_easyink_fake_async`` give
-  an ``AsyncClient`` instead. The fakes need the ``fakes`` extra (``pip install "signport[fakes]"``).
+* ``signport_iinked_fake``, ``signport_easyink_fake`` and ``signport_docusign_fake``: the vendor's fake
+  served on 127.0.0.1 for the test, as a ``FakeVendor``: ``.client`` is a connected ``Client``;
+  ``.sign(envelope, signer)``, ``.decline(...)`` and ``.expire(envelope)`` do what people and time do
+  (DocuSign has no expiry to simulate); ``.fault(...)`` makes the next matching requests fail. The
+  ``..._fake_async`` fixtures give an ``AsyncClient`` instead. The fakes need the ``fakes`` extra
+  (``pip install "signport[fakes]"``).
 
 Outside pytest, ``running_fake("easyink")`` starts the same fake and yields the same handle.
 """
@@ -273,8 +274,55 @@ class EasyInkControl(FakeControl):
         self.post(f"/_control/sessions/{_ref(envelope)}/expire")
 
 
-CONTROLS: dict[str, type[IinkedControl] | type[EasyInkControl]] = {"iinked": IinkedControl,
-                                                                   "easyink": EasyInkControl}
+class DocuSignControl(FakeControl):
+    """Control of the DocuSign fake (``signport_docusign.fake``): REST, OAuth and Connect on one host."""
+
+    name: ClassVar[str] = "docusign"
+    #: The bearer token the fake accepts (not a credential).
+    TOKEN: ClassVar[str] = "docusign-fake-token"  # noqa: S105
+    #: The Connect HMAC keys the fake signs with and clients verify against (not credentials).
+    HMAC_KEYS: ClassVar[tuple[str, ...]] = ("docusign-fake-hmac-1", "docusign-fake-hmac-2")
+
+    def __init__(self, root: str, token: str | None = None) -> None:
+        super().__init__(root)
+        self.token = token or self.TOKEN
+
+    @staticmethod
+    def app(**options: Any) -> Any:
+        from signport_docusign.fake import create_app
+
+        options.setdefault("hmac_keys", DocuSignControl.HMAC_KEYS)
+        return create_app(**options)
+
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        from signport_docusign.fake import ACCOUNT_ID
+
+        return {"access_token": self.token, "account_id": ACCOUNT_ID, "base_uri": self.root,
+                "oauth_base_url": self.root, "embedded_signers": True, "return_url": "https://app.example.com/done",
+                "webhook_secrets": ",".join(self.HMAC_KEYS), **overrides}
+
+    def _recipient(self, envelope: Envelope | str, signer: Signer | str | int, action: str) -> str:
+        return f"/_control/envelopes/{_ref(envelope)}/recipients/{self._signer(envelope, signer)}/{action}"
+
+    def sign(self, envelope: Envelope | str, signer: Signer | str | int) -> None:
+        self.post(self._recipient(envelope, signer, "sign"))
+
+    def decline(self, envelope: Envelope | str, signer: Signer | str | int, reason: str | None = None) -> None:
+        self.post(self._recipient(envelope, signer, "decline"), {"reason": reason})
+
+    def expire(self, envelope: Envelope | str) -> None:
+        """DocuSign reports expiry as ``voided`` with an undocumented reason (docs/vendors/docusign.md §3.1):
+        there is nothing faithful to simulate."""
+        raise NotImplementedError("the DocuSign fake cannot expire an envelope: DocuSign has no expired status")
+
+    def webhook(self, envelope: Envelope | str, event: str, **extra: str) -> tuple[dict[str, str], bytes]:
+        """The Connect message the fake would post for ``event`` (e.g. ``envelope-completed``): headers, body."""
+        delivery = self.post(f"/_control/envelopes/{_ref(envelope)}/webhook", {"event": event, **extra})
+        return dict(delivery["headers"]), str(delivery["body"]).encode("utf-8")
+
+
+CONTROLS: dict[str, type[IinkedControl] | type[EasyInkControl] | type[DocuSignControl]] = {
+    "iinked": IinkedControl, "easyink": EasyInkControl, "docusign": DocuSignControl}
 
 
 class FakeVendor(Generic[C]):
@@ -312,11 +360,12 @@ def running_fake(name: str, *, credential: str | None = None, tmp_path: Path | N
         credential = credential or IinkedControl.API_KEY
         options.setdefault("api_keys", {credential})
     else:
-        credential = credential or EasyInkControl.TOKEN
+        credential = credential or (DocuSignControl.TOKEN if kind is DocuSignControl else EasyInkControl.TOKEN)
         options.setdefault("access_tokens", (credential,))
     with serve(Faults(kind.app(**options))) as url:
         store = tmp_path / "easyink-token.json" if tmp_path else None
         control: FakeControl = (IinkedControl(url, api_key=credential) if kind is IinkedControl else
+                                DocuSignControl(url, token=credential) if kind is DocuSignControl else
                                 EasyInkControl(url, token=credential, token_store=store))
         try:
             yield control
@@ -336,6 +385,7 @@ def _fake_fixture(name: str) -> Callable[[Path], Iterator[FakeVendor[Client]]]:
 
 signport_iinked_fake = pytest.fixture(_fake_fixture("iinked"), name="signport_iinked_fake")
 signport_easyink_fake = pytest.fixture(_fake_fixture("easyink"), name="signport_easyink_fake")
+signport_docusign_fake = pytest.fixture(_fake_fixture("docusign"), name="signport_docusign_fake")
 
 
 if importlib.util.find_spec("pytest_asyncio") is not None:
@@ -355,3 +405,5 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
                                                         name="signport_iinked_fake_async")
     signport_easyink_fake_async = pytest_asyncio.fixture(_async_fake_fixture("easyink"),
                                                          name="signport_easyink_fake_async")
+    signport_docusign_fake_async = pytest_asyncio.fixture(_async_fake_fixture("docusign"),
+                                                          name="signport_docusign_fake_async")

@@ -15,19 +15,17 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 import signport
-from signport.fakeserver import serve
-from signport_docusign.fake import ACCOUNT_ID, create_app
+from signport.testing import DocuSignControl, running_fake
 
 from .recording import scenario_name, should_record, use_cassette
 
 NAME = "docusign"
 #: Credentials the harness uses with the fake (not real ones); a unit test greps cassettes for them.
 FAKE_TOKEN = "docusign-contract-token-never-in-a-cassette"
-HMAC_KEYS = ("docusign-contract-hmac-key-one", "docusign-contract-hmac-key-two")
+HMAC_KEYS = DocuSignControl.HMAC_KEYS
 REPLAY_ROOT = "http://docusign-fake.invalid"
 #: Scenario names -> the JSON SIM event the fake delivers (docs/vendors/docusign.md §8.2).
 WEBHOOK_EVENTS = {"created": "envelope-created", "sent": "envelope-sent", "completed": "envelope-completed",
@@ -43,17 +41,17 @@ class DocuSignHarness:
         self._stack = contextlib.ExitStack()
         try:
             if record:
-                self.root = self._stack.enter_context(serve(create_app(access_tokens=(FAKE_TOKEN,),
-                                                                       hmac_keys=HMAC_KEYS)))
+                # The fake of the pytest plugin (``signport.testing``); replay talks to no server at all.
+                control = self._stack.enter_context(running_fake(NAME, credential=FAKE_TOKEN))
             else:
-                self.root = REPLAY_ROOT
-            self.settings: dict[str, Any] = {
-                "access_token": FAKE_TOKEN, "account_id": ACCOUNT_ID, "base_uri": self.root,
-                "oauth_base_url": self.root, "embedded_signers": True, "list_since": "2020-01-01T00:00:00Z",
-                "return_url": "https://app.example.com/signed", "webhook_secrets": ",".join(HMAC_KEYS),
-            }
+                control = DocuSignControl(REPLAY_ROOT, token=FAKE_TOKEN)
+                self._stack.callback(control.close)
+            assert isinstance(control, DocuSignControl)
+            self._control = control
+            # A fixed list_since keeps the listStatusChanges query (matched on replay) the same.
+            self.settings: dict[str, Any] = control.settings(list_since="2020-01-01T00:00:00Z",
+                                                             return_url="https://app.example.com/signed")
             self._stack.enter_context(use_cassette(NAME, scenario, record=record))
-            self._control = self._stack.enter_context(httpx.Client(base_url=self.root, timeout=10.0))
         except BaseException:
             self._stack.close()
             raise
@@ -64,27 +62,20 @@ class DocuSignHarness:
     def async_client(self) -> signport.AsyncClient:
         return signport.connect_async(NAME, **self.settings)
 
-    def _post(self, path: str, json: Any = None) -> Any:
-        response = self._control.post(path, json=json or {})
-        assert response.status_code == 200, response.text
-        return response.json()
-
     def sign(self, envelope_id: str, signer_id: str) -> None:
-        self._post(f"/_control/envelopes/{envelope_id}/recipients/{signer_id}/sign")
+        self._control.sign(envelope_id, signer_id)
 
     def decline(self, envelope_id: str, signer_id: str, reason: str | None) -> None:
-        self._post(f"/_control/envelopes/{envelope_id}/recipients/{signer_id}/decline", {"reason": reason})
+        self._control.decline(envelope_id, signer_id, reason)
 
     def expire(self, envelope_id: str) -> None:
-        # docs/vendors/docusign.md §3.1: expiry shows as voided with an undocumented reason; nothing to simulate.
-        raise NotImplementedError("DocuSign has no expired status to simulate")
+        self._control.expire(envelope_id)
 
     def webhook(self, kind_name: str, envelope: signport.Envelope) -> tuple[dict[str, str], bytes] | None:
         event = WEBHOOK_EVENTS.get(kind_name.strip().lower())
         if event is None:
             return None
-        delivery = self._post(f"/_control/envelopes/{envelope.id}/webhook", {"event": event})
-        return dict(delivery["headers"]), str(delivery["body"]).encode("utf-8")
+        return self._control.webhook(envelope, event)
 
     def close(self) -> None:
         self._stack.close()
