@@ -135,7 +135,7 @@ class DocuSignProvider(Provider):
         if poll < POLL_RULE_SECONDS:
             warnings.warn(f"docusign: polling an envelope every {poll:g} s breaks DocuSign's rule of at most one "
                           f"status request per envelope per {POLL_RULE_SECONDS // 60} minutes (use webhooks, or "
-                          "leave poll unset)", PollingRuleWarning, stacklevel=4)
+                          "leave poll unset)", PollingRuleWarning, stacklevel=5)
         return poll
 
     # --- pure parsing --------------------------------------------------------------------------

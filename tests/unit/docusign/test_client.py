@@ -260,3 +260,29 @@ def test_a_deleted_draft_reads_as_not_found() -> None:
     payload = {**_envelope_json("env-1", "created"), "folders": [{"folderId": "recyclebin", "type": "recyclebin"}]}
     with pytest.raises(signport.NotFound):
         flow.send(httpx.Response(200, json=payload, request=get))
+
+
+def test_create_request_memory_is_measured(tmp_path: Path) -> None:
+    """Documents go base64 inside JSON (§5.1): building the request holds about 4x the document at its peak
+    (the bytes, their base64 text, the JSON body); docs/providers/docusign.md states this figure."""
+    import os
+    import tracemalloc
+
+    from signport_docusign import payloads
+    from signport_docusign.routes import Routes
+
+    size = 4 * 1024 * 1024
+    pdf = tmp_path / "big.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + os.urandom(size))
+    env = signport.Envelope(subject="Big", documents=[signport.Document.from_path(pdf)],
+                            signers=[signport.Signer(first_name="A", last_name="B", email="a@example.com")])
+    tracemalloc.start()
+    try:
+        body = payloads.create_body(env, {}, send=True, embedded=[False], transaction_id="t", extras={})
+        request = Routes("https://demo.example/restapi", "acct").create(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(request.content) > size * 4 / 3
+    print(f"create request peak memory: {peak / size:.2f}x the document")
+    assert peak < 4.5 * size
