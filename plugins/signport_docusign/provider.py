@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,6 +47,7 @@ from signport.rules import InputRules
 from signport.states import DocumentKind, FieldType, State, Verification
 from signport.transport import DownloadNames, pdf_filename
 from signport.validation import resolve_ref
+from signport.webhooks import body_bytes, check_age, normalise_headers, read_delivery
 from signport.wire import format_timestamp
 
 from . import auth as _auth
@@ -61,7 +62,6 @@ from .settings import POLL_RULE_SECONDS, PROVIDER, DocuSignSettings
 Json = Mapping[str, Any]
 SIGNATURE_HEADER = "x-docusign-signature-"  # §8.3: one header per active HMAC key, numbered from 1
 RETURN_URL_MAX = 470       # §5.10: longer is silently truncated, so signport refuses it
-WEBHOOK_BODY_MAX = 10 * 1024 * 1024    # a Connect message with documents stays far below this
 DRAFT = frozenset({"created"})
 #: §5.5: only in-process envelopes can be voided (completed, declined and voided cannot).
 VOIDABLE = vendor.LIVE
@@ -146,20 +146,21 @@ class DocuSignProvider(Provider):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes | str) -> Event:
         """A Connect JSON SIM delivery (§8.2) -> Event, HMAC-verified when ``webhook_secrets`` is set (§8.3).
 
-        No secrets configured: ``Verification.NOT_CONFIGURED``. Secrets configured and no signature
-        header, or none that matches: ``WebhookVerificationError``.
+        The delivery goes through the core reader (size, nesting, header checks); the signature is checked
+        over the raw bytes before the JSON is decoded. No secrets configured: ``Verification.NOT_CONFIGURED``.
+        Secrets configured and no signature header, or none that matches: ``WebhookVerificationError``.
+        With ``webhook_tolerance`` set, a verified message whose ``generatedDateTime`` is older is refused.
         """
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        verification = verify_hmac(headers, raw, self.settings.webhook_secrets)
-        if len(raw) > WEBHOOK_BODY_MAX:
-            raise ProviderError("docusign: the webhook body is too large", provider=PROVIDER)
-        try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise ProviderError("docusign: the webhook body is not JSON", provider=PROVIDER) from exc
-        if not isinstance(payload, Mapping):
-            raise ProviderError("docusign: the webhook body is not a JSON object", provider=PROVIDER)
-        return payloads.parse_event(payload, verification)
+        max_bytes = int(self.settings.webhook_max_bytes)
+        lowered = normalise_headers(headers, provider=PROVIDER)
+        raw = body_bytes(body, max_bytes=max_bytes, provider=PROVIDER)
+        verification = verify_hmac(lowered, raw, self.settings.webhook_secrets)
+        delivery = read_delivery(lowered, raw, provider=PROVIDER, max_bytes=max_bytes)
+        event = payloads.parse_event(delivery.payload, verification)
+        tolerance = self.settings.webhook_tolerance
+        if tolerance is not None and event.verified:
+            check_age(event.occurred_at, tolerance=timedelta(seconds=float(tolerance)), provider=PROVIDER)
+        return event
 
     # --- flows -----------------------------------------------------------------------------------
     def create(self, envelope: Envelope, *, send: bool, extras: Mapping[str, Any]) -> Flow[Envelope]:

@@ -15,6 +15,7 @@ import attrs
 
 from signport import config
 from signport.errors import ConfigError
+from signport.webhooks import DEFAULT_MAX_BYTES
 from signport.wire import parse_timestamp
 
 PROVIDER = "docusign"
@@ -99,6 +100,11 @@ class DocuSignSettings:
     token_leeway: float = 60.0
     #: Lifetime asked for a JWT assertion (§2.4: ``exp`` = ``iat`` + lifetime).
     jwt_lifetime: int = 3600
+    #: The largest Connect message ``parse_webhook`` reads (messages carrying documents need more).
+    webhook_max_bytes: int = DEFAULT_MAX_BYTES
+    #: Seconds a verified message may be old (``generatedDateTime``); ``None``: no check, since Connect
+    #: retries for a long time and whether a retry keeps its first time is not documented (§8.4).
+    webhook_tolerance: float | None = None
     poll_interval: float = float(DEFAULT_POLL_SECONDS)
     page_size: int = attrs.field(default=100, validator=_page_size)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDORS = ("iinked", "easyink")
+VENDORS = ("iinked", "easyink", "docusign")
 HEADING = re.compile(r"^#{2,4} (\d+(?:\.\d+)?)[. ]", re.MULTILINE)
 CITATION = re.compile(r"docs/vendors/(\w+)\.md((?:[ ,]*(?:and |to )?§\d+(?:\.\d+)?(?:-§\d+(?:\.\d+)?)?)*)")
 SECTION = re.compile(r"(?<!RFC \d{4} )§(\d+(?:\.\d+)?)")

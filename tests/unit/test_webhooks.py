@@ -104,7 +104,7 @@ def _close(item: Any) -> None:
         close()
 
 
-@pytest.fixture(params=["local", "iinked", "iinked-verified", "easyink"])
+@pytest.fixture(params=["local", "iinked", "iinked-verified", "easyink", "docusign", "docusign-verified"])
 def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[signport.Client]:
     name = request.param
     if name == "local":
@@ -114,6 +114,9 @@ def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[signport.
     elif name == "iinked-verified":
         made = signport.connect("iinked", api_key="k", base_url="http://127.0.0.1:9/api/v1",
                                 webhook_verifier=_hex_verifier, webhook_secret=SECRET)
+    elif name.startswith("docusign"):
+        made = signport.connect("docusign", access_token="t", account_id="a", base_uri="http://127.0.0.1:9",
+                                webhook_secrets=SECRET if name == "docusign-verified" else None)
     else:
         made = signport.connect("easyink", access_token="t", base_url="http://127.0.0.1:9",
                                 identity_url="http://127.0.0.1:9", token_store=str(tmp_path / "token.json"))
@@ -128,6 +131,11 @@ def test_hostile_delivery_never_crashes(client: signport.Client, case: str, head
             and getattr(client.provider, "_verifier", None) is not None:
         # A valid signature: the delivery itself must be refused.
         headers = {**headers, "X-Syngrafii-Signature": _sign(body)["X-Syngrafii-Signature"]}
+    if client.provider.name == "docusign" and isinstance(body, bytes) and isinstance(headers, Mapping) \
+            and client.provider.settings.webhook_secrets:
+        from signport_docusign.provider import hmac_signature
+
+        headers = {**headers, "X-DocuSign-Signature-1": hmac_signature(SECRET, body)}
     outcome: signport.Event | SignportError
     try:
         outcome = client.parse_webhook(headers, body)

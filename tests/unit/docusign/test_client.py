@@ -136,10 +136,14 @@ def test_webhook_without_secrets_is_not_configured() -> None:
     assert event.verification is Verification.NOT_CONFIGURED
     assert event.occurred_at is not None
     assert event.id == "e1:recipient-completed:2026-12-01T10:00:00.1234567Z"
-    with pytest.raises(signport.ProviderError):
+    with pytest.raises(signport.ValidationError) as info:
         provider.parse_webhook({}, b"[1, 2]")
-    with pytest.raises(signport.ProviderError):
+    assert info.value.path == "body"
+    with pytest.raises(signport.ValidationError):
         provider.parse_webhook({}, b"{nope")
+    with pytest.raises(signport.ValidationError) as info:
+        DocuSignProvider(DocuSignSettings(access_token="t", webhook_max_bytes=10)).parse_webhook({}, body)
+    assert info.value.path == "body"
 
 
 def test_wait_defaults_to_the_polling_rule_and_warns_below_it(client: signport.Client,
