@@ -182,9 +182,8 @@ class DocuSignProvider(Provider):
         """§5.5 ``{"status": "sent"}``, only from ``created`` (checked first: a repeat is not documented, §11)."""
         routes = yield from self._routes()
         yield from self._require(routes, envelope_id, DRAFT, "send")
-        yield from settle(self._change(routes.update(envelope_id, {"status": "sent"})),
-                          lambda: self._status_left(routes, envelope_id, DRAFT), provider=PROVIDER,
-                          what="sending", envelope_id=envelope_id)
+        yield from self._apply(routes.update(envelope_id, {"status": "sent"}),
+                               lambda: self._status_left(routes, envelope_id, DRAFT), "sending", envelope_id)
         return (yield from self._read(routes, envelope_id))
 
     def get(self, envelope_id: str) -> Flow[Envelope]:
@@ -272,17 +271,16 @@ class DocuSignProvider(Provider):
         yield from self._require(routes, envelope_id, VOIDABLE, "void")
         # §5.5: the examples always carry a reason; whether one is required is not documented, so one is sent.
         body = {"status": "voided", "voidedReason": reason or "Voided by the sender"}
-        yield from settle(self._change(routes.update(envelope_id, body)),
-                          lambda: self._status_left(routes, envelope_id, VOIDABLE), provider=PROVIDER,
-                          what="voiding", envelope_id=envelope_id)
+        yield from self._apply(routes.update(envelope_id, body),
+                               lambda: self._status_left(routes, envelope_id, VOIDABLE), "voiding", envelope_id)
         return (yield from self._read(routes, envelope_id))
 
     def delete_draft(self, envelope_id: str) -> Flow[None]:
         """§5.9 move to the recycle bin, for drafts only (checked first: it would void a sent envelope)."""
         routes = yield from self._routes()
         yield from self._require(routes, envelope_id, DRAFT, "delete")
-        yield from settle(self._change(routes.recycle(envelope_id)), lambda: self._gone(routes, envelope_id),
-                          provider=PROVIDER, what="deleting", envelope_id=envelope_id)
+        yield from self._apply(routes.recycle(envelope_id), lambda: self._gone(routes, envelope_id), "deleting",
+                               envelope_id)
         return None
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
@@ -388,7 +386,24 @@ class DocuSignProvider(Provider):
         return next((f for f in found if f), None)
 
     def _change(self, request: httpx.Request) -> Flow[None]:
-        self.check((yield request))
+        """One change; a 2xx whose body is not a JSON object (a proxy's page, a cut answer) leaves the outcome
+        unknown, so ``settle`` re-reads the envelope rather than trusting it."""
+        answer = json_body(self.check((yield request)))
+        if not isinstance(answer, Mapping):
+            raise ProviderError("docusign: the answer to a change is not a JSON object", provider=PROVIDER,
+                                status=200)
+
+    def _apply(self, request: httpx.Request, took_effect: Callable[[], Flow[bool]], what: str,
+               envelope_id: str) -> Flow[None]:
+        """One change of an envelope whose state was checked first. An ambiguous answer is settled by
+        re-reading; so is a state refusal, which is what a retried PUT gets when its first attempt took
+        effect and only the answer was lost (the drivers retry PUTs)."""
+        try:
+            yield from settle(self._change(request), took_effect, provider=PROVIDER, what=what,
+                              envelope_id=envelope_id)
+        except InvalidState:
+            if not (yield from took_effect()):
+                raise
 
     def _status_left(self, routes: Routes, envelope_id: str, before: Iterable[str]) -> Flow[bool]:
         """True once the envelope's status is no longer one of ``before`` (a change took effect)."""
