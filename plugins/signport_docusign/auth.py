@@ -102,19 +102,10 @@ def refresh(settings: DocuSignSettings, token: Token, now: Callable[[], float] =
 def login(settings: DocuSignSettings, ask: Callable[[str], str], say: Callable[[str], None],
           transport: httpx.BaseTransport | None = None) -> Token:
     """``signport auth docusign``: print the authorize URL, read the redirect, exchange, store (0600)."""
-    attempt = start_login(settings)
-    say("Open this address in a browser and log in to DocuSign:")
-    say(attempt.url)
-    say(f"You will be sent to {settings.redirect_uri}; copy the whole address from the browser "
-        "(or only its code= value) and paste it here.")
-    code = _oauth.code_from(ask("Redirected address or code"), attempt.state, provider=PROVIDER)
-    token: Token = _oauth.drive(exchange_code(settings, code, attempt.verifier), transport, provider=PROVIDER)
-    store = TokenStore(settings.store_path, PROVIDER)
-    store.save(token)
-    say(f"Logged in; the token is stored in {store.path} (readable by you only).")
-    if token.refresh_token is None:
-        say("DocuSign gave no refresh token: run `signport auth docusign` again when the token expires.")
-    return token
+    return _oauth.interactive_login(start_login(settings),
+                                    lambda code, verifier: exchange_code(settings, code, verifier),
+                                    TokenStore(settings.store_path, PROVIDER), vendor="DocuSign",
+                                    redirect=settings.redirect_uri, ask=ask, say=say, transport=transport)
 
 
 # --- account discovery (§2.6) ------------------------------------------------------------------------------

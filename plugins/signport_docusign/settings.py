@@ -15,6 +15,7 @@ import attrs
 
 from signport import config
 from signport.errors import ConfigError
+from signport.oauth import token_file
 from signport.webhooks import DEFAULT_MAX_BYTES
 from signport.wire import parse_timestamp
 
@@ -166,8 +167,4 @@ class DocuSignSettings:
     @property
     def store_path(self) -> Path:
         """Where ``signport auth docusign`` keeps its token."""
-        if self.token_store is not None:
-            return Path(self.token_store).expanduser()
-        import platformdirs
-
-        return Path(platformdirs.user_config_dir("signport")) / f"{PROVIDER}-{self.environment}.json"
+        return token_file(PROVIDER, self.environment, self.token_store)

@@ -108,19 +108,11 @@ def login(settings: EasyInkSettings, ask: Callable[[str], str], say: Callable[[s
           transport: httpx.BaseTransport | None = None) -> Token:
     """Interactive login: print the authorize URL, read the redirect (or code), exchange, store (0600)."""
     _require(settings, "client_secret")
-    attempt = start_login(settings)
-    say("Open this address in a browser and log in to EasyInk:")
-    say(attempt.url)
-    say(f"You will be sent to {settings.callback}; copy the whole address from the browser "
-        "(or only its code= value) and paste it here.")
-    code = code_from(ask("Redirected address or code"), attempt.state)
-    token: Token = _oauth.drive(exchange_code(settings, code, attempt.verifier), transport, provider=PROVIDER)
-    store = TokenStore(settings.store_path, PROVIDER)
-    store.save(token)
-    say(f"Logged in; the token is stored in {store.path} (readable by you only).")
-    if token.refresh_token is None:
-        say("EasyInk gave no refresh token: run `signport auth easyink` again when the token expires.")
-    return token
+    return _oauth.interactive_login(start_login(settings),
+                                    lambda code, verifier: exchange_code(settings, code, verifier),
+                                    TokenStore(settings.store_path, PROVIDER), vendor="EasyInk",
+                                    redirect=settings.callback, ask=ask, say=say, transport=transport,
+                                    code_reader=code_from)
 
 
 # --- the httpx.Auth ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from signport import config
+from signport.oauth import token_file
 
 PROVIDER = "easyink"
 
@@ -104,8 +105,4 @@ class EasyInkSettings:
     @property
     def store_path(self) -> Path:
         """Where the token from ``signport auth easyink`` is kept."""
-        if self.token_store is not None:
-            return Path(self.token_store).expanduser()
-        import platformdirs
-
-        return Path(platformdirs.user_config_dir("signport")) / f"{PROVIDER}-{self.environment}.json"
+        return token_file(PROVIDER, self.environment, self.token_store)

@@ -218,6 +218,36 @@ def token_request(url: str, body: str, headers: Mapping[str, str] | None = None)
                          headers={"Content-Type": FORM, "Accept": "application/json", **(headers or {})})
 
 
+def token_file(provider: str, environment: str, configured: Path | None) -> Path:
+    """Where ``signport auth <provider>`` keeps its token: ``configured``, else the user config folder."""
+    if configured is not None:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("signport")) / f"{provider}-{environment}.json"
+
+
+def interactive_login(attempt: LoginRequest, exchange: Callable[[str, str], Flow[Token]], store: TokenStore, *,
+                      vendor: str, redirect: str | None, ask: Callable[[str], str], say: Callable[[str], None],
+                      transport: httpx.BaseTransport | None = None,
+                      code_reader: Callable[[str, str], str] | None = None) -> Token:
+    """``signport auth``: print the authorize URL, read the pasted redirect (or code), run ``exchange(code,
+    verifier)``, store the token (0600). ``code_reader(answer, state)`` replaces ``code_from``."""
+    provider = store.provider
+    say(f"Open this address in a browser and log in to {vendor}:")
+    say(attempt.url)
+    say(f"You will be sent to {redirect}; copy the whole address from the browser "
+        "(or only its code= value) and paste it here.")
+    answer = ask("Redirected address or code")
+    code = code_reader(answer, attempt.state) if code_reader else code_from(answer, attempt.state, provider=provider)
+    token: Token = drive(exchange(code, attempt.verifier), transport, provider=provider)
+    store.save(token)
+    say(f"Logged in; the token is stored in {store.path} (readable by you only).")
+    if token.refresh_token is None:
+        say(f"{vendor} gave no refresh token: run `signport auth {provider}` again when the token expires.")
+    return token
+
+
 class RenewingBearerAuth(httpx.Auth):
     """Bearer auth that renews once (expiry or 401) when ``renewable`` says it can.
 

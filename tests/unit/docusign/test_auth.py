@@ -152,3 +152,33 @@ def test_a_pasted_redirect_from_another_attempt_is_refused(tmp_path: Path) -> No
                                 oauth_base_url="http://127.0.0.1:9", token_store=tmp_path / "t.json")
     with pytest.raises(signport.AuthError, match="state mismatch"):
         DocuSignProvider.login(settings, lambda p: f"{REDIRECT}?code=abc&state=other", lambda t: None)
+
+
+def test_cli_auth_docusign_with_the_redirect_pasted_on_stdin(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    _app, server = served()
+    store = tmp_path / "cli-token.json"
+    with server as url:
+        env = {**os.environ, "SIGNPORT_DOCUSIGN_OAUTH_BASE_URL": url,
+               "SIGNPORT_DOCUSIGN_INTEGRATION_KEY": INTEGRATION_KEY, "SIGNPORT_DOCUSIGN_REDIRECT_URI": REDIRECT,
+               "SIGNPORT_DOCUSIGN_TOKEN_STORE": str(store)}
+        proc = subprocess.Popen([sys.executable, "-c", "from signport.cli import main; main()", "auth", "docusign"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd=tmp_path, env=env)
+        assert proc.stdout is not None
+        line = ""
+        while "/oauth/auth" not in line:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else "no output"
+        landed = _browser(line.strip())
+        out, err = proc.communicate(landed + "\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert "Logged in" in out
+    token = json.loads(store.read_text())
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert token["access_token"] not in out + err
+    assert token["refresh_token"] not in out + err
