@@ -45,7 +45,7 @@ from signport.provider import (
 )
 from signport.rules import InputRules
 from signport.states import DocumentKind, FieldType, State, Verification
-from signport.transport import DownloadNames, pdf_filename
+from signport.transport import download_filenames
 from signport.validation import resolve_ref
 from signport.webhooks import body_bytes, check_age, normalise_headers, read_delivery
 from signport.wire import format_timestamp
@@ -299,17 +299,17 @@ class DocuSignProvider(Provider):
         elif envelope.state is not State.COMPLETED:
             raise InvalidState(f"docusign: envelope {envelope_id} is {envelope.state.value}; executed documents "
                                "exist only once every signer has signed", provider=PROVIDER)
-        names = DownloadNames()
-        first = envelope.documents[0].name if envelope.documents else "envelope"
+        # One naming rule for every provider (transport.download_filenames): <stem>.pdf, -combined, -audit.
+        names = download_filenames(kind, [d.name for d in envelope.documents])
         if kind is DocumentKind.COMBINED:
-            targets = [("combined", {"certificate": "false"}, pdf_filename(first, suffix="-combined"))]
+            targets = [("combined", {"certificate": "false"}, names[0])]
         elif kind is DocumentKind.AUDIT:
-            targets = [("certificate", {}, pdf_filename(first, suffix="-audit"))]
+            targets = [("certificate", {}, names[0])]
         else:
-            targets = [(d.id, {}, pdf_filename(d.name)) for d in envelope.documents if d.id]
+            targets = [(d.id or "", {}, name) for d, name in zip(envelope.documents, names, strict=True)]
         paths: list[Path] = []
         for document_id, params, name in targets:
-            request = save_to(routes.document(envelope_id, document_id, params or None), to, names(name))
+            request = save_to(routes.document(envelope_id, document_id, params or None), to, name)
             paths.append(saved_path(self.check((yield request))))
         return paths
 

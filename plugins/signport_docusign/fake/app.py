@@ -38,6 +38,7 @@ from .state import (
     FakeRecipient,
     certificate_pdf,
     combined_pdf,
+    current_pdf,
     envelope_view,
     invalid,
     recipients_view,
@@ -432,10 +433,7 @@ class FakeDocuSign:
             doc = next((d for d in e.documents if d.document_id == doc_id), None)
             if doc is None:
                 raise ApiFailure(404, "DOCUMENT_DOES_NOT_EXIST", "The document specified was not found.")
-            content, name = doc.content, doc.name
-            if e.status == "completed":
-                # fake-only: a completed document is the upload with a trailing marker (still a valid PDF).
-                content = content + b"\n% signed in the DocuSign fake\n"
+            content, name = current_pdf(e, doc), doc.name
         quoted = name.replace('"', "")
         return Response(content, media_type="application/pdf", headers={
             "Content-Disposition": f'file; filename="{quoted}"; documentid="{doc_id}"'})

@@ -153,22 +153,47 @@ def envelope_view(e: FakeEnvelope, *, include: set[str]) -> dict[str, Any]:
     return view
 
 
-def certificate_pdf(e: FakeEnvelope) -> bytes:
-    """A Certificate of Completion stand-in: one page naming every recipient and their status."""
+def _one_page(title: str, lines: list[str]) -> bytes:
     from reportlab.lib.pagesizes import letter
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=letter, invariant=1)
     c.setFont("Helvetica", 14)
-    c.drawString(72, 720, f"Certificate of Completion: {e.subject}")
+    c.drawString(72, 720, title)
     c.setFont("Helvetica", 10)
-    c.drawString(72, 700, f"Envelope {e.envelope_id}, status {e.status}")
-    for i, r in enumerate(e.recipients):
-        c.drawString(72, 680 - 14 * i, f"{r.name} <{r.email}>: {r.status} {r.signed_at or ''}")
+    for i, line in enumerate(lines):
+        c.drawString(72, 700 - 14 * i, line)
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def executed_pdf(e: FakeEnvelope, d: FakeDocument) -> bytes:
+    """A completed document. fake-only: how DocuSign draws signatures into the PDF is not in the reference
+    (§5.7 says only "signed once completed"); the fake appends one page listing the signatures, as the
+    other vendor fakes do, so executed documents are told apart from the uploads."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.append(pypdf.PdfReader(io.BytesIO(d.content)))
+    writer.append(pypdf.PdfReader(io.BytesIO(_one_page(
+        f"Signed: {d.name}", [f"{r.name} <{r.email}> signed {r.signed_at or ''}" for r in e.recipients]))))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def current_pdf(e: FakeEnvelope, d: FakeDocument) -> bytes:
+    """A document in its current state (§5.7): executed once the envelope is completed."""
+    return executed_pdf(e, d) if e.status == "completed" else d.content
+
+
+def certificate_pdf(e: FakeEnvelope) -> bytes:
+    """A Certificate of Completion stand-in: one page naming every recipient and their status."""
+    return _one_page(f"Certificate of Completion: {e.subject}",
+                     [f"Envelope {e.envelope_id}, status {e.status}",
+                      *(f"{r.name} <{r.email}>: {r.status} {r.signed_at or ''}" for r in e.recipients)])
 
 
 def combined_pdf(e: FakeEnvelope, certificate: bool) -> bytes:
@@ -177,7 +202,7 @@ def combined_pdf(e: FakeEnvelope, certificate: bool) -> bytes:
 
     writer = pypdf.PdfWriter()
     for d in sorted(e.documents, key=lambda d: d.order):
-        writer.append(pypdf.PdfReader(io.BytesIO(d.content)))
+        writer.append(pypdf.PdfReader(io.BytesIO(current_pdf(e, d))))
     if certificate:
         writer.append(pypdf.PdfReader(io.BytesIO(certificate_pdf(e))))
     out = io.BytesIO()
