@@ -13,6 +13,8 @@ from signport.fakeserver import Faults, serve
 
 IINKED_KEY = "events-key"
 EASYINK_TOKEN = "events-token"
+DOCUSIGN_TOKEN = "events-docusign-token"
+DOCUSIGN_HMAC = "events-docusign-hmac"
 
 
 class Rig:
@@ -26,6 +28,11 @@ class Rig:
     def settings(self) -> dict[str, Any]:
         if self.name == "iinked":
             return {"api_key": IINKED_KEY, "base_url": f"{self.url}/api/v1"}
+        if self.name == "docusign":
+            from signport_docusign.fake import ACCOUNT_ID
+
+            return {"access_token": DOCUSIGN_TOKEN, "account_id": ACCOUNT_ID, "base_uri": self.url,
+                    "oauth_base_url": self.url, "webhook_secrets": DOCUSIGN_HMAC}
         return {"access_token": EASYINK_TOKEN, "base_url": self.url, "identity_url": self.url,
                 "poll_interval": 0.01, "poll_max": 0.02, "processing_timeout": 5.0}
 
@@ -41,13 +48,17 @@ class Rig:
         return reply.json()
 
     def sign(self, envelope_id: str, signer_id: str) -> None:
-        if self.name == "iinked":
+        if self.name == "docusign":
+            self._post(f"/_control/envelopes/{envelope_id}/recipients/{signer_id}/sign")
+        elif self.name == "iinked":
             self._post(f"/_control/packages/{envelope_id}/sign/{signer_id}")
         else:
             self._post(f"/_control/sessions/{envelope_id}/participants/{signer_id}/sign")
 
     def decline(self, envelope_id: str, signer_id: str) -> None:
-        if self.name == "iinked":
+        if self.name == "docusign":
+            self._post(f"/_control/envelopes/{envelope_id}/recipients/{signer_id}/decline", json={"reason": "no"})
+        elif self.name == "iinked":
             self._post(f"/_control/packages/{envelope_id}/decline/{signer_id}", json={"reason": "no"})
         else:
             self._post(f"/_control/sessions/{envelope_id}/participants/{signer_id}/decline", json={"reason": "no"})
@@ -65,6 +76,10 @@ class Rig:
 
 
 def app(name: str) -> Any:
+    if name == "docusign":
+        from signport_docusign.fake import create_app as docusign_app
+
+        return Faults(docusign_app(access_tokens=(DOCUSIGN_TOKEN,), hmac_keys=(DOCUSIGN_HMAC,)))
     if name == "iinked":
         from signport_iinked.fake import create_app
 

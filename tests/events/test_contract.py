@@ -4,7 +4,8 @@
 * iinked: the webhooks its fake makes where the vendor documents one (a signature; the package
   executed), through the receiver, which re-reads the envelope they name; the watcher as the fallback
   for the changes iinked documents no webhook for (sent, declined, rescinded: reference §7.2);
-* easyink: no webhooks at all (reference §7), the watcher alone.
+* easyink: no webhooks at all (reference §7), the watcher alone;
+* docusign: the watcher (listStatusChanges), the same sequence as every other provider.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .rigs import Rig, rig
 FAST = {"requests_per_minute": 60_000, "burst": 1000}
 
 
-@pytest.fixture(params=["iinked", "easyink"])
+@pytest.fixture(params=["iinked", "easyink", "docusign"])
 def vendor(request: pytest.FixtureRequest) -> Iterator[Rig]:
     with rig(request.param) as r:
         yield r
