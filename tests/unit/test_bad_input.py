@@ -26,7 +26,7 @@ from signport.states import DocumentKind
 
 from ..samples import envelope
 
-PROVIDERS = ("local", "iinked", "easyink")
+PROVIDERS = ("local", "iinked", "easyink", "docusign")
 BAD_IDS: dict[str, Any] = {
     "none": None, "int": 123, "bytes": b"e1", "empty": "", "blank": "   ", "slash": "a/b", "backslash": "a\\b",
     "question": "a?b=1", "percent": "a%2Fb", "hash": "a#b", "dotdot": "..", "newline": "a\nb", "nul": "a\x00b",
@@ -193,7 +193,7 @@ CASES: list[Case] = [
     Case("list-dict", lambda c, t: _list(c, {"state": "sent"})),
     # --- wait
     Case("wait-timeout-str", lambda c, t: c.wait("e1", timeout="10")),  # type: ignore[arg-type]
-    Case("wait-poll-none", lambda c, t: c.wait("e1", poll=None)),  # type: ignore[arg-type]
+    Case("wait-poll-list", lambda c, t: c.wait("e1", poll=[5])),  # type: ignore[arg-type]  (None: the provider default)
     Case("wait-poll-zero", lambda c, t: c.wait("e1", poll=0)),
     Case("wait-poll-inf", lambda c, t: c.wait("e1", poll=float("inf"))),
     Case("wait-timeout-negative", lambda c, t: c.wait("e1", timeout=-1)),
@@ -263,6 +263,9 @@ def connected(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     elif name == "iinked":
         client = signport.connect("iinked", api_key="k", base_url="http://127.0.0.1:9/api/v1",
                                   transport=httpx.MockTransport(counting))
+    elif name == "docusign":
+        client = signport.connect("docusign", access_token="t", account_id="a", base_uri="http://127.0.0.1:9",
+                                  return_url="https://app.example.com/back", transport=httpx.MockTransport(counting))
     else:
         client = signport.connect("easyink", access_token="t", base_url="http://127.0.0.1:9",
                                   identity_url="http://127.0.0.1:9", token_store=str(tmp_path / "token.json"),
