@@ -25,7 +25,7 @@ def quickstart() -> str:
 def test_readme_names_the_docusign_variables() -> None:
     text = README.read_text("utf-8")
     assert "SIGNPORT_PROVIDER=docusign" in text
-    assert "SIGNPORT_IGNORE_UNSUPPORTED=sign_by" in text
+    assert "SIGNPORT_DOCUSIGN_PRIVATE_KEY" in text
 
 
 def test_readme_quickstart_on_docusign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
