@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .capabilities import Capabilities
-from .client import AsyncClient, Client, connect, connect_async
 from .errors import (
     AuthError,
     ConfigError,
@@ -33,7 +34,6 @@ from .model import (
     SignerUpdate,
     StoredEnvelope,
 )
-from .registry import hookimpl, providers
 from .states import (
     Delivery,
     DocumentKind,
@@ -45,7 +45,37 @@ from .states import (
     Verification,
 )
 
+if TYPE_CHECKING:
+    from .client import AsyncClient, Client, connect, connect_async
+    from .registry import hookimpl, providers
+
 __version__ = "0.1.0"
+
+#: Names imported on first use, so ``import signport`` stays light (httpx, stamina and pluggy load
+#: when a client or the provider registry is first needed; pypdf when a PDF is first read).
+_LAZY = {
+    "AsyncClient": "client",
+    "Client": "client",
+    "connect": "client",
+    "connect_async": "client",
+    "hookimpl": "registry",
+    "providers": "registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'signport' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AsyncClient",

@@ -23,19 +23,15 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import click
-
-from signport_local.server.command import serve as serve_command
-from signport_local.server.command import serve_demo
 
 from . import __version__, config, registry
 from .capabilities import Capabilities
 from .errors import SignportError, WaitTimeout
 from .model import Document, Envelope, Field, Placement, Signer
-from .provider import EXT_DELAY
 from .states import DocumentKind, FieldType, SigningOrder, State
 
 if TYPE_CHECKING:
@@ -75,6 +71,46 @@ class _Group(click.Group):
 EXIT_NOT_COMPLETED = 3
 #: ``signport wait``: the wait timed out.
 EXIT_TIMED_OUT = 4
+
+
+class _LazyGroup(_Group):
+    """A group whose commands living in other modules are imported only when run (click's LazyGroup).
+
+    ``signport --help`` lists them from the short help kept here, so building the help imports
+    neither httpx nor a plugin.
+    """
+
+    #: command name -> ("module:attribute", short help)
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            target, _ = self.lazy[cmd_name]
+            module, attribute = target.split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):  # pragma: no cover - a wiring mistake
+                raise TypeError(f"{target} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: list[tuple[str, str]] = []
+        limit = formatter.width - 6 - max((len(name) for name in self.list_commands(ctx)), default=0)
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 class _TimedOut(click.ClickException):
@@ -236,6 +272,8 @@ class _Activity:
 
     def on_request(self, provider: str) -> Callable[[httpx.Request], Callable[[int, int | None], None] | None]:
         """A ``Client.on_request`` hook naming each step of a flow: uploads (with bytes), waits for processing."""
+        from .provider import EXT_DELAY
+
         def hook(request: httpx.Request) -> Callable[[int, int | None], None] | None:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if request.extensions.get(EXT_DELAY):
@@ -402,7 +440,7 @@ def _configure_logging(level: int | None) -> None:
     logger.setLevel(level)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--provider", "-p", metavar="NAME",
               help="Provider to use (default: SIGNPORT_PROVIDER, the configuration file, or 'local').")
 @click.option("-v", "--verbose", is_flag=True, help="Log what signport does (retries included) on stderr.")
@@ -797,6 +835,8 @@ def demo(opts: _Options, path: Path | None, out: Path | None, serve: bool) -> No
     if serve:
         if name != "local":
             raise click.UsageError("--serve runs on the local provider only")
+        from signport_local.server.command import serve_demo
+
         return serve_demo(folder)
     settings: dict[str, Any] = {}
     if name == "local":
@@ -844,15 +884,14 @@ def demo(opts: _Options, path: Path | None, out: Path | None, serve: bool) -> No
         click.echo(f"Executed PDF: {p}")
 
 
-# --- events: ``signport watch`` (its body lives in signport/events/command.py) -----------------------------
-def _register_watch() -> None:
-    from .events.command import watch
-
-    main.add_command(watch)
-
-
-_register_watch()
-main.add_command(serve_command)  # the local signing server (issue 11); its body is in signport_local.server
+# --- commands whose bodies live in their own modules, imported when run --------------------------------
+_LazyGroup.lazy = {
+    # ``signport watch``: the event stream (issue 12)
+    "watch": ("signport.events.command:watch", "Poll a provider and report each envelope change once."),
+    # the local signing server (issue 11)
+    "serve": ("signport_local.server.command:serve",
+              "Run the local signing server: inbox, signing pages, webhooks."),
+}
 
 if __name__ == "__main__":  # pragma: no cover
     main()

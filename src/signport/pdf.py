@@ -14,13 +14,15 @@ import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 import attrs
-import pypdf
 
 from .errors import ValidationError
 from .model import Document
+
+if TYPE_CHECKING:  # pypdf is imported when a PDF is first read, not with ``import signport``
+    import pypdf
 
 #: How much a placement may stick out of the page (rounding in callers' arithmetic).
 TOLERANCE = 0.5
@@ -102,6 +104,8 @@ def page_box(number: int, page: pypdf.PageObject) -> PageBox:
 
 
 def open_reader(fh: IO[bytes], path: str) -> pypdf.PdfReader:
+    import pypdf
+
     # Strict parsing: a file whose cross-reference table needs repair is refused as damaged.
     reader = pypdf.PdfReader(fh, strict=True)
     if reader.is_encrypted:
