@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import functools
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -68,6 +70,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
 DEFAULT_TIMEOUT = 30.0
+#: The connection pool of a client signport creates (httpx's defaults, stated here because the async
+#: client sizes its backpressure from them).
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 P = ParamSpec("P")
@@ -443,7 +448,8 @@ class _BaseClient:
             wait_initial=self.retry.wait_initial, wait_max=self.retry.wait_max)
 
     def _http_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout), "follow_redirects": False}
+        kwargs: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout), "follow_redirects": False,
+                                  "limits": POOL_LIMITS}
         if self._provider.base_url is not None:
             kwargs["base_url"] = self._provider.base_url
         if self._auth is not None:
@@ -772,8 +778,27 @@ class Client(_BaseClient):
         return Watcher(self, handlers, store, **options)
 
 
+def _pool_size(http: httpx.AsyncClient) -> int | None:
+    """The most connections ``http``'s pool opens at once (``None``: no limit).
+
+    httpx does not expose a client's limits; its default transport keeps them on its connection
+    pool. A transport of another kind (a mock, an ASGI app) has no pool: the default limit applies.
+    """
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    if pool is None or not hasattr(pool, "_max_connections"):
+        return POOL_LIMITS.max_connections
+    size = pool._max_connections
+    # httpx stores "no limit" as sys.maxsize.
+    return size if isinstance(size, int) and 0 < size < sys.maxsize else None
+
+
 class AsyncClient(_BaseClient):
-    """The asynchronous client: the same methods as ``Client``, awaited. Create it with ``connect_async()``."""
+    """The asynchronous client: the same methods as ``Client``, awaited. Create it with ``connect_async()``.
+
+    Backpressure: at most as many requests are in flight as the connection pool has connections
+    (``POOL_LIMITS``, or the pool of an ``http=`` client); further calls wait their turn instead
+    of timing out on the pool, so an application may ``asyncio.gather`` thousands of calls.
+    """
 
     def __init__(self, provider: Provider, *, http: httpx.AsyncClient | None = None,
                  transport_: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
@@ -782,6 +807,10 @@ class AsyncClient(_BaseClient):
         if http is None and provider.uses_http:
             http = httpx.AsyncClient(transport=transport_, **self._http_kwargs())
         self._http = http
+        size = _pool_size(http) if http is not None else None
+        #: Slots for requests in flight (one per pooled connection); held from send to body read.
+        self._slots: asyncio.Semaphore | contextlib.AbstractAsyncContextManager[None] = (
+            asyncio.Semaphore(size) if size is not None else contextlib.nullcontext())
 
     async def aclose(self) -> None:
         """Close the connection pool and the provider's resources."""
@@ -829,19 +858,21 @@ class AsyncClient(_BaseClient):
         assert self._http is not None
         status: int | None = None
         try:
-            response = await self._http.send(request, stream=True, auth=self._send_auth)
-            status = response.status_code
-            try:
-                if target is not None and response.is_success:
-                    sink = _Sink(response, target, progress, self._provider.name)
-                    # Chunks are written as they arrive; each write is small and local.
-                    with sink.open() as write:
-                        async for chunk in response.aiter_bytes(transport.CHUNK):
-                            write(chunk)
-                else:
-                    await response.aread()
-            finally:
-                await response.aclose()
+            # A slot per attempt: a retry's back-off wait does not keep a connection's turn.
+            async with self._slots:
+                response = await self._http.send(request, stream=True, auth=self._send_auth)
+                status = response.status_code
+                try:
+                    if target is not None and response.is_success:
+                        sink = _Sink(response, target, progress, self._provider.name)
+                        # Chunks are written as they arrive; each write is small and local.
+                        with sink.open() as write:
+                            async for chunk in response.aiter_bytes(transport.CHUNK):
+                                write(chunk)
+                    else:
+                        await response.aread()
+                finally:
+                    await response.aclose()
         except httpx.HTTPError as exc:
             raise self._network_failure(request, exc, tries, status) from exc
         return self._judge(request, response, tries)
