@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 import attrs
 
@@ -165,6 +166,54 @@ class Placement:
     height: float
 
 
+class BytesReader(io.RawIOBase):
+    """A read-only, seekable file over ``bytes`` that never copies them.
+
+    ``io.BytesIO(content)`` shares ``content`` only until someone asks for its buffer (pypdf does,
+    to learn the size): then it makes a full private copy that lives as long as the file object,
+    and pypdf's reader keeps that alive through its reference cycles. This file has no buffer to ask for.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__()
+        self._view = memoryview(content)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._view)}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(self._pos + size, len(self._view))
+        start, self._pos = self._pos, max(self._pos, end)
+        return bytes(self._view[start:end])
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        with contextlib.suppress(BufferError):  # a slice still in use elsewhere keeps the view
+            self._view.release()
+        super().close()
+
+
 @attrs.frozen(slots=True)
 class Document:
     """A PDF to be signed, held in memory (``content``) or on disk (``path``, streamed when sent)."""
@@ -216,7 +265,7 @@ class Document:
             with self.path.open("rb") as fh:
                 yield fh
         elif self.content is not None:
-            yield io.BytesIO(self.content)
+            yield cast(BinaryIO, BytesReader(self.content))
         else:
             raise ValidationError("document has no content", path="content")
 

@@ -10,16 +10,15 @@ uses the same boxes to stamp.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 import attrs
 
 from .errors import ValidationError
-from .model import Document
+from .model import BytesReader, Document
 
 if TYPE_CHECKING:  # pypdf is imported when a PDF is first read, not with ``import signport``
     import pypdf
@@ -78,7 +77,8 @@ def _open(source: Source) -> Iterator[IO[bytes]]:
         with source.open() as fh:
             yield fh
     elif isinstance(source, bytes):
-        yield io.BytesIO(source)
+        with contextlib.closing(BytesReader(source)) as reader:
+            yield cast(IO[bytes], reader)
     elif isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as fh:
             yield fh
