@@ -1,6 +1,11 @@
 """Benchmarks: each prints a ratio against a baseline measured in the same run (no absolute timings).
 
-    .venv/bin/python -m tests.benchmarks.bench
+    .venv/bin/python -m tests.benchmarks.bench [--pairs N] [--quick] [--json FILE]
+
+First the rows of the performance table (docs/performance.md), each next to its goal: fakes run in
+processes of their own on 127.0.0.1, baselines are raw httpx sending exactly the requests signport
+sent (asserted). ``--quick`` shrinks the long rows (1,000 concurrent gets, 1 GiB download, 200 MiB
+upload) for a fast look. Then the older micro-benchmarks:
 
 * driver overhead: ``client.get`` (validation, flow, retry context, parsing) vs a bare
   ``httpx.Client.send`` of the same request on the same in-memory transport;
@@ -12,12 +17,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+import attrs
 import httpx
 
 import signport
@@ -102,9 +111,36 @@ def fake_round_trip() -> str:
             "(a send is an upload, an add and two reads)")
 
 
+def table(pairs: int, quick: bool) -> list[Any]:
+    from . import table as rows
+    from .fakes import fake_process
+
+    out = [rows.import_row(pairs), rows.help_row(pairs)]
+    for row in out:
+        print(row.line(), flush=True)
+    with fake_process("iinked", rows.KEY) as url:
+        for step in (lambda: rows.flow_rows(url, pairs),
+                     lambda: rows.concurrency_rows(url, 200 if quick else 1000, max(pairs // 2, 1)),
+                     lambda: rows.memory_rows(url, 64 if quick else 1024, 32 if quick else 200)):
+            for row in step():
+                print(row.line(), flush=True)
+                out.append(row)
+    return out
+
+
 def main() -> None:
-    for bench in (driver_overhead, download_memory, parsing, fake_round_trip):
-        print(bench())
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench")
+    parser.add_argument("--pairs", type=int, default=5, help="pairs per row (the median is reported)")
+    parser.add_argument("--quick", action="store_true", help="smaller long rows (200 gets, 64/32 MiB)")
+    parser.add_argument("--json", metavar="FILE", help="also write the table's figures to FILE")
+    parser.add_argument("--no-micro", action="store_true", help="only the table")
+    args = parser.parse_args()
+    rows = table(args.pairs, args.quick)
+    if args.json:
+        Path(args.json).write_text(json.dumps([attrs.asdict(r) for r in rows], indent=2) + "\n", "utf-8")
+    if not args.no_micro:
+        for bench in (driver_overhead, download_memory, parsing, fake_round_trip):
+            print(bench())
 
 
 if __name__ == "__main__":
