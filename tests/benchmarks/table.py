@@ -56,7 +56,8 @@ def _row(figure: str, stats: tuple[float, float, float], goal: float, *, at_leas
 
 
 def _python(code: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+    return lambda: subprocess.run([sys.executable, "-c", code], check=True,  # noqa: S603
+                                  stdout=subprocess.DEVNULL)
 
 
 def import_row(n: int) -> Row:
