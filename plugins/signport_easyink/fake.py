@@ -38,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from signport.fakeserver import text_page
 from signport.multipart import content_disposition, disposition_filename
 
 from .routes import AUTHORIZE_PATH, ROUTES, TOKEN_PATH
@@ -826,7 +827,7 @@ class FakeEasyInk:
             document, participant = session.document(sd.document_id), session.participant(sd.participant_id)
             if document is not None and participant is not None:
                 writer.append(io.BytesIO(signed_copy(document, participant)))
-        writer.append(io.BytesIO(_text_page("Audit trail", [
+        writer.append(io.BytesIO(text_page("Audit trail", [
             f"{p.first_name} {p.last_name}: {p.status} {p.signed_at or ''}" for p in session.participants])))
         out = io.BytesIO()
         writer.write(out)
@@ -973,23 +974,6 @@ def create_app(**options: Any) -> Starlette:
     return app
 
 
-def _text_page(title: str, lines: Iterable[str]) -> bytes:
-    """One US-Letter page with a title and lines of text."""
-    from reportlab.lib.pagesizes import letter
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    page = canvas.Canvas(buf, pagesize=letter, invariant=1)
-    page.setFont("Helvetica-Bold", 14)
-    page.drawString(72, 720, title)
-    page.setFont("Helvetica", 11)
-    for i, line in enumerate(lines):
-        page.drawString(72, 690 - 18 * i, line)
-    page.showPage()
-    page.save()
-    return buf.getvalue()
-
-
 def signed_copy(document: FakeDocument, participant: FakeParticipant) -> bytes:
     """A participant's signed copy (§6.9 #32): the document, then a page naming the signer.
 
@@ -1003,7 +987,7 @@ def signed_copy(document: FakeDocument, participant: FakeParticipant) -> bytes:
         writer.append(io.BytesIO(document.content))
     except Exception:
         writer = pypdf.PdfWriter()  # an unreadable upload: the signature page alone
-    writer.append(io.BytesIO(_text_page(f"Signed: {document.title}", [
+    writer.append(io.BytesIO(text_page(f"Signed: {document.title}", [
         f"Signed by {participant.first_name} {participant.last_name} at {participant.signed_at or ''}"])))
     out = io.BytesIO()
     writer.write(out)

@@ -8,7 +8,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -240,3 +240,22 @@ def _truncating(send: Send, limit: int) -> Send:
             raise ConnectionAbortedError("fault injected: response truncated")
 
     return wrapped
+
+
+def text_page(title: str, lines: Iterable[str]) -> bytes:
+    """One US-Letter PDF page with a title and lines of text: what the fakes draw where a vendor renders."""
+    import io
+
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    page.setFont("Helvetica-Bold", 14)
+    page.drawString(72, 720, title)
+    page.setFont("Helvetica", 11)
+    for i, line in enumerate(lines):
+        page.drawString(72, 690 - 18 * i, line)
+    page.showPage()
+    page.save()
+    return buf.getvalue()

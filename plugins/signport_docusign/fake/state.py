@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from signport.fakeserver import text_page
+
 LIVE = ("sent", "delivered")
 TERMINAL = ("completed", "declined", "voided")
 
@@ -153,22 +155,6 @@ def envelope_view(e: FakeEnvelope, *, include: set[str]) -> dict[str, Any]:
     return view
 
 
-def _one_page(title: str, lines: list[str]) -> bytes:
-    from reportlab.lib.pagesizes import letter
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
-    c.setFont("Helvetica", 14)
-    c.drawString(72, 720, title)
-    c.setFont("Helvetica", 10)
-    for i, line in enumerate(lines):
-        c.drawString(72, 700 - 14 * i, line)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
 def executed_pdf(e: FakeEnvelope, d: FakeDocument) -> bytes:
     """A completed document. fake-only: how DocuSign draws signatures into the PDF is not in the reference
     (§5.7 says only "signed once completed"); the fake appends one page listing the signatures, as the
@@ -177,7 +163,7 @@ def executed_pdf(e: FakeEnvelope, d: FakeDocument) -> bytes:
 
     writer = pypdf.PdfWriter()
     writer.append(pypdf.PdfReader(io.BytesIO(d.content)))
-    writer.append(pypdf.PdfReader(io.BytesIO(_one_page(
+    writer.append(pypdf.PdfReader(io.BytesIO(text_page(
         f"Signed: {d.name}", [f"{r.name} <{r.email}> signed {r.signed_at or ''}" for r in e.recipients]))))
     out = io.BytesIO()
     writer.write(out)
@@ -191,7 +177,7 @@ def current_pdf(e: FakeEnvelope, d: FakeDocument) -> bytes:
 
 def certificate_pdf(e: FakeEnvelope) -> bytes:
     """A Certificate of Completion stand-in: one page naming every recipient and their status."""
-    return _one_page(f"Certificate of Completion: {e.subject}",
+    return text_page(f"Certificate of Completion: {e.subject}",
                      [f"Envelope {e.envelope_id}, status {e.status}",
                       *(f"{r.name} <{r.email}>: {r.status} {r.signed_at or ''}" for r in e.recipients)])
 
