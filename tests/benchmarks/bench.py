@@ -114,8 +114,9 @@ def fake_round_trip() -> str:
 def table(pairs: int, quick: bool) -> list[Any]:
     from . import table as rows
     from .fakes import fake_process
+    from .local import local_row
 
-    out = [rows.import_row(pairs), rows.help_row(pairs)]
+    out = [rows.import_row(pairs), rows.help_row(pairs), local_row(pairs)]
     for row in out:
         print(row.line(), flush=True)
     with fake_process("iinked", rows.KEY) as url:
