@@ -176,19 +176,28 @@ class IinkedProvider(Provider):
             documents = yield from self._upload_all(envelope.documents, uploaded, marker)
             body = payloads.add_body(envelope, documents, send=send,
                                      links=self.settings.generate_signer_links, extras=extras)
-            package_id = yield from recover(
-                self._add(body), lambda wait: self._find(marker, envelope.subject, send, wait),
+            package_id, package = yield from recover(
+                self._add(body), lambda wait: self._found(marker, envelope.subject, send, wait),
                 provider=PROVIDER, what="creating the package", marker=marker)
         except Exception as exc:
             if not uploaded:
                 raise
             raise self._partial(exc, uploaded, "creating the package") from exc
+        if package is not None:  # the add answered with the Package (returnPackage, §3): nothing to read back
+            return payloads.parse_envelope(package)
         done = "sent" if send else "created as a draft"
         return (yield from read_back(self._read(package_id), package_id, provider=PROVIDER, done=done))
 
-    def _add(self, body: Mapping[str, Any]) -> Flow[str]:
-        response = yield self.routes.add(body)
-        return payloads.package_id_of(json_body(self.check(response)))
+    def _add(self, body: Mapping[str, Any]) -> Flow[tuple[str, Json | None]]:
+        """§5.2: the new package's id, and the Package when the answer carries it (``returnPackage``)."""
+        answer = json_body(self.check((yield self.routes.add(body))))
+        package_id = payloads.package_id_of(answer)
+        return package_id, payloads.returned_package(answer, package_id)
+
+    def _found(self, marker: str, name: str, sent: bool, wait: float) -> Flow[tuple[str, Json | None] | None]:
+        """``_find`` for ``recover``: a package found by its marker is read back, its add answer being lost."""
+        package_id = yield from self._find(marker, name, sent, wait)
+        return None if package_id is None else (package_id, None)
 
     def _find(self, marker: str, name: str, sent: bool, wait: float) -> Flow[str | None]:
         """The id of the package whose documents carry ``marker``, or ``None``.
@@ -224,7 +233,7 @@ class IinkedProvider(Provider):
         return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER, done="sent"))
 
     def get(self, envelope_id: str) -> Flow[Envelope]:
-        """§5.5 status (links, revision flags) + §5.6 full Package (declines, message, times)."""
+        """§5.6 the full Package: one request (see ``_read``)."""
         return (yield from self._read(envelope_id))
 
     def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
@@ -311,14 +320,15 @@ class IinkedProvider(Provider):
         Idempotent: a package already rescinded with the same reason (or any, when ``reason`` is
         ``None``) is returned as it is, so a retry after a lost answer succeeds.
         """
-        status = yield from self._status(envelope_id)
-        if status.get("state") == "rescinded":
-            current = yield from self._read(envelope_id)
+        # The full Package (§5.6) shows both the state to check and, once rescinded, the reason.
+        package = yield from self._package(envelope_id)
+        if package.get("state") == "rescinded":
+            current = payloads.parse_envelope(package)
             if reason is None or current.void_reason == reason:
                 return current
             raise InvalidState(f"iinked: package {envelope_id} was already voided with another reason",
                                provider=PROVIDER)
-        self._allowed(envelope_id, status, RESCINDABLE_STATES, "void")
+        self._allowed(envelope_id, package, RESCINDABLE_STATES, "void")
         yield from settle(self._checked(self.routes.rescind(envelope_id, reason, notify=self.settings.notify)),
                           lambda: self._state_is(envelope_id, lambda native: native == "rescinded"),
                           provider=PROVIDER, what="voiding", envelope_id=envelope_id)
@@ -372,9 +382,23 @@ class IinkedProvider(Provider):
 
     # --- building blocks -----------------------------------------------------------------------
     def _read(self, package_id: str) -> Flow[Envelope]:
-        status = yield from self._status(package_id)
-        package = json_body(self.check((yield self.routes.package(package_id))))
-        return payloads.parse_envelope({"status": status, "package": payloads.unwrap(payloads.as_map(package))})
+        """One read of a package: the full Package (§5.6) carries all the neutral model shows (state,
+        documents with their revisions, signers with ``index``, ``next``, declines, ``timeSigned``).
+
+        The status (§5.5) adds only per-document links and ``isExecuted`` (a Package reads executed from
+        its revisions, ``payloads.envelope_state``). Signer links (``generate_signer_links``): §5.10 puts
+        ``signLink`` on each signer of the Package, while the §5.6 schema does not list it; so when links
+        were asked for and the Package carries none, the status, where §5.5 documents them, is read too.
+        """
+        package = yield from self._package(package_id)
+        if self.settings.generate_signer_links and not payloads.has_signer_links(package):
+            status = yield from self._status(package_id)
+            return payloads.parse_envelope({"status": status, "package": package})
+        return payloads.parse_envelope(package)
+
+    def _package(self, package_id: str) -> Flow[Json]:
+        response = yield self.routes.package(package_id)
+        return payloads.unwrap(payloads.as_map(json_body(self.check(response))))
 
     def _status(self, package_id: str) -> Flow[Json]:
         response = yield self.routes.status(package_id)

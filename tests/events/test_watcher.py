@@ -90,7 +90,7 @@ def test_a_vanished_envelope_is_forgotten(store: SQLiteStore) -> None:
         iinked.sign(kept.id or "", signer_id(kept, "ann"))
         iinked.sign(gone.id or "", signer_id(gone, "ann"))
         body = {"error": "package_not_found", "message": "Package not found."}
-        iinked.fault("GET", rf"/packages/{gone.id}/status$", status=404, body=body)
+        iinked.fault("GET", rf"/packages/{gone.id}$", status=404, body=body)
         iinked.fault("POST", r"/packages/list$", status=200, body={"items": [], "skip": 0, "total": 0})
         watcher.poll()
     assert [(e.envelope_id, e.kind.value) for e in calls[2:]] == [(kept.id, "signer_signed")]

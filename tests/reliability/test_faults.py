@@ -63,7 +63,7 @@ def _docusign_settings(url: str) -> dict[str, Any]:
 VENDORS = [
     Vendor("iinked", _iinked_app, lambda url: {"api_key": "rel-key", "base_url": f"{url}/api/v1"},
            lambda e, s: f"/_control/packages/{e}/sign/{s}",
-           get_path=r"/packages/[^/]+/status$", create_path=r"/packages/add$",
+           get_path=r"/packages/[^/]+$", create_path=r"/packages/add$",
            later_step_path=r"/packages/add$", download_path=r"/pdf/executed/download$"),
     Vendor("easyink", _easyink_app,
            lambda url: {"access_token": "rel-token", "base_url": url, "identity_url": url,

@@ -10,14 +10,25 @@ from typing import Any
 import httpx
 import pytest
 
-from signport import Document, DocumentKind, DraftUpdate, Envelope, Signer, SignerUpdate, SigningOrder, State
+from signport import (
+    Document,
+    DocumentKind,
+    DraftUpdate,
+    Envelope,
+    Signer,
+    SignerState,
+    SignerUpdate,
+    SigningOrder,
+    State,
+)
 from signport.errors import InvalidState, NotFound, PartialFailure, UnsupportedFeature, ValidationError
 from signport.multipart import disposition_filename
 from signport.provider import EXT_IDEMPOTENT, EXT_SAVE_TO, EXT_SAVED, SaveTarget, split_marker
 from signport_iinked.provider import IinkedProvider
+from signport_iinked.settings import IinkedSettings
 
 from ...samples import make_pdf
-from .conftest import Script, example, reply
+from .conftest import API_KEY, Script, example, reply
 
 PDF = make_pdf(1)
 
@@ -35,7 +46,15 @@ def status(state: str = "open", **extra: Any) -> dict[str, Any]:
 
 
 def package(state: str = "open") -> dict[str, Any]:
-    return {"packageId": "pkg-1", "state": state, "signers": [{"signerId": "s-1", "index": 0}]}
+    """A full Package (§5.6) as the fake and the update page's placeholder shape it (abridged)."""
+    signed = state == "executed"
+    return {"packageId": "pkg-1", "name": "NDA", "type": "concurrent", "state": state, "message": "Please sign",
+            "rescindMessage": "Terms changed" if state == "rescinded" else None,
+            "revisionsSigned": int(signed), "revisionsCount": 1,
+            "documents": [{"documentId": "doc-1", "fileName": "nda.pdf", "index": 0, "revisions": [
+                {"signerId": "s-1", "isSigned": signed, "timeSigned": "2030-01-01T00:00:00Z" if signed else None}]}],
+            "signers": [{"signerId": "s-1", "index": 0, "firstName": "Ann", "lastName": "Lee",
+                         "email": "ann@example.com", "next": not signed, "timeDeclined": None}]}
 
 
 def envelope(**kw: Any) -> Envelope:
@@ -63,8 +82,11 @@ class Vendor:
         if path == "/files/upload":
             self.uploads += 1
             return reply(200, {"fileId": f"file-{self.uploads}", "name": "x", "type": "temporary"})
-        if path in ("/packages/add", "/packages/update", "/packages/send", "/packages/rescind",
-                    "/packages/delete"):
+        if path in ("/packages/add", "/packages/update"):
+            # §3: the Package when asked for (returnPackage), as the fake does.
+            asked = json.loads(request.content).get("returnPackage")
+            return reply(200, {"packageId": "pkg-1", "package": package(self.state) if asked else None})
+        if path in ("/packages/send", "/packages/rescind", "/packages/delete"):
             return reply(200, {"packageId": "pkg-1", "package": None})
         if path.endswith("/status"):
             return reply(200, status(self.state))
@@ -77,10 +99,10 @@ def body(request: httpx.Request) -> Any:
     return json.loads(request.content)
 
 
-def test_send_uploads_then_adds_then_reads(script: Script, provider: IinkedProvider) -> None:
+def test_send_uploads_then_adds(script: Script, provider: IinkedProvider) -> None:
     env = script.run(provider.create(envelope(), send=True, extras={}), Vendor())
-    assert script.calls() == ["POST /files/upload", "POST /packages/add", "GET /packages/pkg-1/status",
-                              "GET /packages/pkg-1"]
+    # The add answers with the Package (returnPackage, §3): nothing is read back.
+    assert script.calls() == ["POST /files/upload", "POST /packages/add"]
     upload = script.requests[0]
     assert upload.url.params["type"] == "temporary"
     # Document.key rides along as externalId (§11), with the create's correlation marker beside it.
@@ -98,10 +120,10 @@ def test_send_uploads_then_adds_then_reads(script: Script, provider: IinkedProvi
                     {"firstName": "Bob", "lastName": "Ray", "email": "bob@example.com",
                      "mobileNumber": "+15551234567"}],
         "documents": [{"fileName": "nda.pdf", "fileId": "file-1"}],
-        "timeSignBy": "2030-01-01T00:00:00Z", "message": "Please sign", "returnPackage": False}
+        "timeSignBy": "2030-01-01T00:00:00Z", "message": "Please sign", "returnPackage": True}
     assert env.id == "pkg-1"
     assert env.state is State.SENT
-    assert env.raw["status"]["packageId"] == "pkg-1"
+    assert env.raw["packageId"] == "pkg-1"
 
 
 def test_add_body_matches_the_documented_examples(script: Script, provider: IinkedProvider) -> None:
@@ -226,14 +248,21 @@ def test_a_lost_add_answer_finds_the_package_by_its_marker(provider: IinkedProvi
     item = {"packageId": "pkg-7", "documents": [{"documentId": "d", "externalId": external}]}
     other = {"packageId": "pkg-6", "documents": [{"documentId": "d", "externalId": "signport-" + "0" * 24}]}
     read = flow.send(reply(200, {"items": [other, item], "total": 2, "skip": 0, "take": 50}))
-    assert read.url.path == "/api/v1/packages/pkg-7/status"
+    assert read.url.path == "/api/v1/packages/pkg-7"  # the add's answer was lost: read back once
 
 
 def test_read_back_failure_names_the_package(script: Script, provider: IinkedProvider) -> None:
-    vendor = Vendor(fail={"/packages/pkg-1/status": reply(500, {"error": "package_exception_x", "message": "x"})})
+    class NoPackage(Vendor):  # an add answer without the Package: it is read back
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/packages/add"):
+                return reply(200, {"packageId": "pkg-1", "package": None})
+            return super().__call__(request)
+
+    vendor = NoPackage(fail={"/packages/pkg-1": reply(500, {"error": "package_exception_x", "message": "x"})})
     with pytest.raises(PartialFailure) as info:
         script.run(provider.create(envelope(), send=True, extras={}), vendor)
     assert info.value.envelope_id == "pkg-1"
+    assert script.calls()[-1] == "GET /packages/pkg-1"
 
 
 def test_fields_refused_in_the_flow_too(provider: IinkedProvider) -> None:
@@ -265,7 +294,8 @@ def test_state_checked_before_any_change(script: Script, provider: IinkedProvide
     flow = getattr(provider, flow_name)("pkg-1", *args)
     with pytest.raises(InvalidState) as info:
         script.run(flow, Vendor(state))
-    assert script.calls() == ["GET /packages/pkg-1/status"]
+    # void checks the full Package (it also holds the reason of an earlier rescind); the others the status.
+    assert script.calls() == ["GET /packages/pkg-1" if flow_name == "void" else "GET /packages/pkg-1/status"]
     assert state in str(info.value)
 
 
@@ -404,3 +434,39 @@ def test_download_before_completion_is_invalid_state(script: Script, provider: I
         next(provider.download("pkg-1", DocumentKind.AUDIT, tmp_path))
 
 
+
+
+def test_get_reads_the_package_alone(script: Script, provider: IinkedProvider) -> None:
+    env = script.run(provider.get("pkg-1"), Vendor())
+    assert script.calls() == ["GET /packages/pkg-1"]
+    assert (env.subject, env.message, env.state) == ("NDA", "Please sign", State.SENT)
+    assert env.signers[0].state is SignerState.NEXT  # the Package's signer "next" (§5.6)
+
+
+def test_an_executed_package_that_still_reads_open_is_completed(script: Script, provider: IinkedProvider) -> None:
+    # Before 4.0 executed packages read "open" (§4.2); a Package has no isExecuted, its revisions tell.
+    class Legacy(Vendor):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            return reply(200, {**package("executed"), "state": "open"})
+
+    env = script.run(provider.get("pkg-1"), Legacy())
+    assert env.state is State.COMPLETED
+    assert env.completed_at == datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_links_asked_for_but_missing_from_the_package_are_read_from_the_status(script: Script) -> None:
+    # §5.10 puts signLink on the Package's signers; should it be missing, the status (§5.5) has them.
+    provider = IinkedProvider(IinkedSettings(api_key=API_KEY, generate_signer_links=True))
+
+    class Links(Vendor):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/status"):
+                linked = status()
+                linked["signers"][0]["signLink"] = {"link": "https://sign.example/s-1"}
+                return reply(200, linked)
+            return super().__call__(request)
+
+    env = script.run(provider.get("pkg-1"), Links())
+    assert script.calls() == ["GET /packages/pkg-1", "GET /packages/pkg-1/status"]
+    assert env.signers[0].signing_url == "https://sign.example/s-1"
+    assert env.raw["package"]["packageId"] == "pkg-1"
