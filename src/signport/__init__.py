@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .capabilities import Capabilities
 from .errors import (
     AuthError,
     ConfigError,
@@ -21,19 +20,6 @@ from .errors import (
     WaitTimeout,
     WebhookVerificationError,
 )
-from .model import (
-    Document,
-    DraftUpdate,
-    Envelope,
-    EnvelopeRef,
-    Event,
-    Field,
-    Placement,
-    Signer,
-    SignerRef,
-    SignerUpdate,
-    StoredEnvelope,
-)
 from .states import (
     Delivery,
     DocumentKind,
@@ -46,14 +32,41 @@ from .states import (
 )
 
 if TYPE_CHECKING:
+    from .capabilities import Capabilities
     from .client import AsyncClient, Client, connect, connect_async
+    from .model import (
+        Document,
+        DraftUpdate,
+        Envelope,
+        EnvelopeRef,
+        Event,
+        Field,
+        Placement,
+        Signer,
+        SignerRef,
+        SignerUpdate,
+        StoredEnvelope,
+    )
     from .registry import hookimpl, providers
 
 __version__ = "0.1.0"
 
-#: Names imported on first use, so ``import signport`` stays light (httpx, stamina and pluggy load
-#: when a client or the provider registry is first needed; pypdf when a PDF is first read).
+#: Names imported on first use, so ``import signport`` stays light (attrs and the model load when a
+#: model class is first needed; httpx, stamina and pluggy when a client or the provider registry is;
+#: pypdf when a PDF is first read).
 _LAZY = {
+    "Capabilities": "capabilities",
+    "Document": "model",
+    "DraftUpdate": "model",
+    "Envelope": "model",
+    "EnvelopeRef": "model",
+    "Event": "model",
+    "Field": "model",
+    "Placement": "model",
+    "Signer": "model",
+    "SignerRef": "model",
+    "SignerUpdate": "model",
+    "StoredEnvelope": "model",
     "AsyncClient": "client",
     "Client": "client",
     "connect": "client",
