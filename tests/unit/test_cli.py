@@ -555,11 +555,11 @@ def test_send_shows_its_steps_on_a_terminal_only(pdf: Path, monkeypatch: pytest.
 
 
 def test_the_send_progress_hook_names_uploads_and_processing() -> None:
-    from signport.cli import _Activity
+    from signport.cli.output import Activity
     from signport.multipart import FilePart, multipart_request
     from signport.provider import delayed
 
-    activity = _Activity(enabled=True)
+    activity = Activity(enabled=True)
     seen: list[str] = []
     activity.step = seen.append  # type: ignore[method-assign]
     hook = activity.on_request("easyink")

@@ -32,6 +32,7 @@ def test_import_signport_loads_no_heavy_library() -> None:
     # httpx itself may load rich (its own command line) when rich is installed; signport adds nothing.
     assert _heavy(loaded - _loaded_after("import httpx")) == []
     assert _heavy(loaded) == []
+    assert "signport.model" not in loaded  # attrs and the model load when a model class is first used
 
 
 def test_public_names_still_resolve_on_first_use() -> None:
@@ -39,15 +40,37 @@ def test_public_names_still_resolve_on_first_use() -> None:
     assert "signport.client" in loaded
     assert "signport.registry" in loaded
     assert not any(m.split(".")[0] in ("pypdf", "reportlab") for m in loaded)
+    model = _loaded_after("from signport import Capabilities, Envelope, model\nassert Envelope is model.Envelope")
+    assert "signport.capabilities" in model
+
+
+#: All that building the help takes from signport: the command declarations, the errors, the state enums.
+HELP_NEEDS = {"signport", "signport.cli", "signport.errors", "signport.states"}
+#: Libraries the commands use and their help does not.
+NOT_FOR_HELP = ("httpx", "httpcore", "attr", "attrs", "cattrs", "pluggy", "stamina", "platformdirs", "tomllib")
+
+
+def _loaded_after_help(*commands: str) -> set[str]:
+    """Modules present in a fresh interpreter after ``signport --help`` and ``signport COMMAND --help``."""
+    calls = "".join(f"try:\n    main([*{args!r}, '--help'], prog_name='signport')\nexcept SystemExit:\n    pass\n"
+                    for args in ([], *([c] for c in commands)))
+    return _loaded_after("from signport.cli import main\n" + calls)
 
 
 def test_cli_help_loads_neither_httpx_nor_a_plugin() -> None:
-    loaded = _loaded_after(
-        "from signport.cli import main\n"
-        "try:\n    main(['--help'], prog_name='signport')\nexcept SystemExit:\n    pass"
-    )
+    loaded = _loaded_after_help()
     assert "httpx" not in loaded
     assert _heavy(loaded) == []
+
+
+def test_help_of_the_cli_and_its_commands_loads_no_model_client_or_registry() -> None:
+    # Every command declared in signport.cli (those in modules of their own load them to show their help).
+    commands = sorted(set(cli.main.commands) - set(cli._LazyGroup.lazy))
+    assert "send" in commands
+    for loaded in (_loaded_after_help(), _loaded_after_help("send"), _loaded_after_help(*commands)):
+        assert sorted(m for m in loaded if m.split(".")[0] == "signport" and m not in HELP_NEEDS) == []
+        assert sorted(m for m in loaded if m.split(".")[0] in NOT_FOR_HELP) == []
+        assert _heavy(loaded) == []
 
 
 def test_lazy_commands_short_help_matches_the_commands() -> None:

@@ -1,0 +1,5 @@
+"""``python -m signport.cli``: the ``signport`` command."""
+
+from . import main
+
+main()
