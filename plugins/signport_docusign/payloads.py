@@ -125,9 +125,11 @@ def tab_body(field: Field, document_id: str, page: PageBox) -> dict[str, Any]:
     return tab
 
 
-def tabs_for(fields: Iterable[Field], envelope: Envelope, pages: Mapping[int, Sequence[PageBox]],
+def tabs_for(fields: Iterable[Field], envelope: Envelope, pages: Mapping[int, Mapping[int, PageBox]],
              signer_index: int, document_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """The ``tabs`` object of one signer: every field that refers to that signer."""
+    """The ``tabs`` object of one signer: every field that refers to that signer.
+
+    ``pages`` holds, by document index, the boxes of the pages fields are on, by page number."""
     tabs: dict[str, list[dict[str, Any]]] = {}
     signer_keys = [s.key for s in envelope.signers]
     document_keys = [d.key for d in envelope.documents]
@@ -137,7 +139,7 @@ def tabs_for(fields: Iterable[Field], envelope: Envelope, pages: Mapping[int, Se
         doc = resolve_ref(field.document, document_keys)
         if doc is None:
             raise ValidationError(f"refers to no document: {field.document!r}", path=f"fields[{i}].document")
-        page = pages[doc][field.placement.page - 1]
+        page = pages[doc][field.placement.page]
         tabs.setdefault(vendor.TAB_TYPES[field.type], []).append(tab_body(field, document_ids[doc], page))
     return tabs
 
@@ -152,7 +154,7 @@ def routing_orders(envelope: Envelope) -> list[int]:
     return list(range(1, len(envelope.signers) + 1))
 
 
-def create_body(envelope: Envelope, pages: Mapping[int, Sequence[PageBox]], *, send: bool,
+def create_body(envelope: Envelope, pages: Mapping[int, Mapping[int, PageBox]], *, send: bool,
                 embedded: Sequence[bool], transaction_id: str, extras: Mapping[str, Any]) -> dict[str, Any]:
     """The ``envelopeDefinition`` of a create (§5.1) with a ``transactionId`` (§11)."""
     document_ids = [str(i) for i in range(1, len(envelope.documents) + 1)]

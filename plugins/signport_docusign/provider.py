@@ -29,7 +29,7 @@ from signport.errors import (
     WebhookVerificationError,
 )
 from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
-from signport.pdf import PageBox, pdf_pages
+from signport.pdf import PageBox, pdf_info
 from signport.provider import (
     Flow,
     Page,
@@ -46,7 +46,7 @@ from signport.provider import (
 from signport.rules import InputRules
 from signport.states import DocumentKind, FieldType, State, Verification
 from signport.transport import download_filenames
-from signport.validation import resolve_ref
+from signport.validation import field_pages, resolve_ref
 from signport.webhooks import body_bytes, check_age, normalise_headers, read_delivery
 from signport.wire import format_timestamp
 
@@ -417,10 +417,10 @@ class DocuSignProvider(Provider):
             return True
         return False
 
-    def _pages(self, envelope: Envelope) -> dict[int, Sequence[PageBox]]:
-        keys = [d.key for d in envelope.documents]
-        used = {resolve_ref(f.document, keys) for f in envelope.fields}
-        return {i: pdf_pages(envelope.documents[i], path=f"documents[{i}]") for i in used if i is not None}
+    def _pages(self, envelope: Envelope) -> dict[int, Mapping[int, PageBox]]:
+        """The boxes of the pages fields are on: validation read them, so no document is parsed again."""
+        return {i: pdf_info(envelope.documents[i], pages=pages, path=f"documents[{i}]").boxes
+                for i, pages in field_pages(envelope).items()}
 
     def _embedded_names(self, envelope: Envelope, extras: Mapping[str, Any]) -> list[int]:
         wanted = extras.get("embedded_signers")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from signport.errors import NotFound, ValidationError
 from signport.model import Document
-from signport.pdf import PageBox, pdf_pages
+from signport.pdf import PdfInfo, pdf_info
 from signport.transport import CHUNK, atomic_file
 
 from .store import NAME, DocumentRecord, Store, new_id
@@ -27,11 +27,13 @@ def copy_in(document: Document, dest: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def store_documents(store: Store, envelope_id: str, documents: Sequence[Document],
-                    path: str) -> tuple[list[DocumentRecord], dict[int, list[PageBox]]]:
-    """Copy documents into the envelope's folder, checking each stored copy."""
+def store_documents(store: Store, envelope_id: str, documents: Sequence[Document], path: str,
+                    pages: Mapping[int, Iterable[int]] | None = None,
+                    ) -> tuple[list[DocumentRecord], dict[int, PdfInfo]]:
+    """Copy documents into the envelope's folder; with each one's ``PdfInfo`` (page count and the boxes
+    of ``pages``, by document index): what validation read, not read again."""
     records: list[DocumentRecord] = []
-    boxes: dict[int, list[PageBox]] = {}
+    pdfs: dict[int, PdfInfo] = {}
     written: list[Path] = []
     try:
         for i, document in enumerate(documents):
@@ -46,13 +48,13 @@ def store_documents(store: Store, envelope_id: str, documents: Sequence[Document
                 raise ValidationError(f"cannot read the document: {exc.strerror or exc}",
                                       path=f"{path}[{i}]", provider=NAME) from None
             written.append(dest)
-            boxes[i] = pdf_pages(dest, path=f"{path}[{i}].content")
+            pdfs[i] = pdf_info(document, pages=(pages or {}).get(i, ()), path=f"{path}[{i}].content")
             records.append(DocumentRecord(id=doc_id, name=document.name, sha256=sha, size=size,
-                                          pages=len(boxes[i]), key=document.key))
+                                          pages=pdfs[i].page_count, key=document.key))
     except BaseException:
         discard_files(written)
         raise
-    return records, boxes
+    return records, pdfs
 
 
 def discard_files(paths: Iterable[Path]) -> None:

@@ -32,7 +32,7 @@ from signport.provider import Flow, Page, Provider
 from signport.registry import provider_class
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
 from signport.transport import CHUNK, atomic_copy, atomic_file, download_filenames
-from signport.validation import check_fields, resolve_ref
+from signport.validation import check_fields, field_pages, resolve_ref
 
 from . import outbox, payloads, stamping, webhooks
 from .documents import discard_files, store_documents, stored_file
@@ -524,8 +524,9 @@ class LocalProvider(Provider):
         stored_extras = self._json_extras(extras)
         envelope_id = new_id()
         try:
-            documents, boxes = store_documents(self.store, envelope_id, envelope.documents, "documents")
-            check_fields(envelope, boxes)
+            documents, pdfs = store_documents(self.store, envelope_id, envelope.documents, "documents",
+                                              field_pages(envelope))
+            check_fields(envelope, pdfs)
             signers = [self._signer_record(s) for s in envelope.signers]
             signer_keys = [s.key for s in envelope.signers]
             doc_keys = [d.key for d in envelope.documents]

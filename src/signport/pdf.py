@@ -2,18 +2,24 @@
 
 Coordinates follow the neutral rule: PDF points, pages 1-based, origin at the
 bottom-left of the page *as a reader sees it*. ``PageBox.matrix`` turns such a
-position into the page's own user space. Validation uses ``pdf_pages`` to refuse
-encrypted, damaged or empty PDFs and placements off the page; the local provider
-uses the same boxes to stamp.
+position into the page's own user space.
+
+A send parses each document once: validation asks ``pdf_info`` for the page count and the boxes of
+the pages fields are placed on, and whoever needs them next (a provider converting placements,
+the local store) asks again and gets the same answer without reading the file again. Only the
+cross-reference table, the catalog and the page-tree nodes on the way to those pages are read, never
+every page; the parsed objects are dropped before the call returns.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import attrs
 
@@ -22,12 +28,18 @@ from .model import BytesReader, Document
 
 if TYPE_CHECKING:  # pypdf is imported when a PDF is first read, not with ``import signport``
     import pypdf
+    from pypdf.generic import DictionaryObject, PdfObject
 
 #: How much a placement may stick out of the page (rounding in callers' arithmetic).
 TOLERANCE = 0.5
 
 Source = str | os.PathLike[str] | bytes | BinaryIO | Document
 Matrix = tuple[float, float, float, float, float, float]
+T = TypeVar("T")
+
+#: Page attributes a page takes from its ancestors in the page tree when it has none (ISO 32000-1,
+#: 7.7.3.4); ``/Resources`` is inheritable too but plays no part in a page's box.
+_INHERITED = ("/MediaBox", "/CropBox", "/Rotate")
 
 
 @attrs.frozen(slots=True)
@@ -71,19 +83,39 @@ class PageBox:
                 and y + height <= self.height + TOLERANCE)
 
 
+@attrs.frozen(slots=True)
+class PdfInfo:
+    """What sending needs to know of a PDF: its page count and the boxes of the pages asked for.
+
+    ``boxes`` maps a page number (1-based) to its ``PageBox`` for the pages asked for that exist;
+    the other pages were never read.
+    """
+
+    page_count: int
+    boxes: Mapping[int, PageBox] = attrs.field(factory=dict)
+
+
 @contextlib.contextmanager
 def _open(source: Source) -> Iterator[IO[bytes]]:
     if isinstance(source, Document):
         with source.open() as fh:
-            yield fh
+            yield _buffered(fh)
     elif isinstance(source, bytes):
         with contextlib.closing(BytesReader(source)) as reader:
-            yield cast(IO[bytes], reader)
+            yield _buffered(cast(IO[bytes], reader))
     elif isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as fh:
             yield fh
     else:
         yield source
+
+
+def _buffered(fh: IO[bytes]) -> IO[bytes]:
+    # pypdf reads byte by byte while it parses: through a buffer those reads stay in C instead of each
+    # calling ``BytesReader.read``. The buffer holds one chunk, never a copy of the content.
+    if isinstance(fh, io.RawIOBase):
+        return cast(IO[bytes], io.BufferedReader(fh))
+    return fh
 
 
 def page_box(number: int, page: pypdf.PageObject) -> PageBox:
@@ -109,9 +141,156 @@ def open_reader(fh: IO[bytes], path: str) -> pypdf.PdfReader:
     # Strict parsing: a file whose cross-reference table needs repair is refused as damaged.
     reader = pypdf.PdfReader(fh, strict=True)
     if reader.is_encrypted:
+        reader.close()
+        del reader  # the error's traceback must not keep the reader alive
         raise ValidationError("the PDF is encrypted (password-protected); remove the password first",
                               path=path)
     return reader
+
+
+def _read(source: Source, path: str, read: Callable[[pypdf.PdfReader], T]) -> T:
+    """``read`` applied to a strict reader over ``source``; any parse failure is a ``ValidationError``.
+
+    The reader is closed before this returns (or raises): its parsed objects, which refer back to it,
+    are dropped with it instead of waiting for the garbage collector, and the file is closed.
+    """
+    try:
+        with _open(source) as fh:
+            reader = open_reader(fh, path)
+            try:
+                return read(reader)
+            finally:
+                reader.close()
+                del reader
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of error on damaged files
+        failure = type(exc).__name__
+    # Raised outside the handler: the error carries no traceback holding pypdf's objects.
+    raise ValidationError(f"the PDF is damaged or unreadable ({failure})", path=path)
+
+
+def _page_tree(reader: pypdf.PdfReader) -> DictionaryObject:
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import DictionaryObject
+
+    # The catalog straight from the trailer: ``reader.root_object`` caches it on the reader, a
+    # reference cycle that outlives ``close()``. Only a trailer without a usable /Root needs pypdf's
+    # search for the catalog (that rare reader is left to the garbage collector).
+    catalog = _value(reader.trailer, "/Root")
+    if not (isinstance(catalog, DictionaryObject) and "/Pages" in catalog):
+        catalog = reader.root_object
+    pages = _value(catalog, "/Pages")
+    if not isinstance(pages, DictionaryObject):
+        raise PdfReadError("Invalid object in /Pages")
+    return pages
+
+
+def _pages(reader: pypdf.PdfReader, wanted: Collection[int] | None) -> Iterator[tuple[int, pypdf.PageObject]]:
+    """The pages numbered in ``wanted`` (every page for ``None``), in order, each with its number.
+
+    A ``/Pages`` node's ``/Count`` says how many pages lie below it, so a node holding none of the
+    wanted pages is passed over unread, and the walk stops after the last wanted page. Attributes a
+    page inherits are carried down. Cycles, and trees deeper or wider than pypdf's configured
+    limits, are refused.
+    """
+    import pypdf
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import DictionaryObject, NameObject
+
+    limits = pypdf.get_configuration()
+    last = None if wanted is None else max(wanted, default=0)
+    passed = 0  # pages before the current one
+    entries = 0
+    root = _page_tree(reader)
+    # The /Pages nodes on the way down (a stack, not recursion: a recursive closure is a reference
+    # cycle that would keep the reader alive): the kids still to visit, what their pages inherit,
+    # and the nodes above, to refuse a tree that refers to itself.
+    stack = [(iter(_kids(root)), _inherit({}, root), frozenset({id(root)}))]
+    while stack:
+        kids, inherited, ancestors = stack[-1]
+        kid = next(kids, None)  # a PDF array holds PdfObjects, never None
+        if kid is None:
+            stack.pop()
+            continue
+        if last is not None and passed >= last:
+            return
+        entries += 1
+        if entries > limits.page_tree_maximum_entries:
+            raise PdfReadError("the page tree has too many entries")
+        child = kid.get_object()
+        if not isinstance(child, DictionaryObject) or not child:
+            continue  # as pypdf does: a damaged tree may hold nulls
+        if id(child) in ancestors:
+            raise PdfReadError("the page tree refers to itself")
+        kind = _value(child, "/Type")
+        if kind == "/Pages" or (kind is None and "/Kids" in child):
+            count = _value(child, "/Count")
+            if (wanted is not None and isinstance(count, int) and count >= 0
+                    and not any(passed < n <= passed + count for n in wanted)):
+                passed += count
+                continue
+            if len(stack) >= limits.page_tree_maximum_depth:
+                raise PdfReadError("the page tree is too deep")
+            stack.append((iter(_kids(child)), _inherit(inherited, child), ancestors | {id(child)}))
+        elif kind is None or kind == "/Page":
+            passed += 1
+            if wanted is None or passed in wanted:
+                page = pypdf.PageObject(reader)
+                page.update(child)
+                for key, value in inherited.items():
+                    if key not in page:
+                        page[NameObject(key)] = value
+                yield passed, page
+
+
+def _value(node: DictionaryObject, key: str) -> Any:
+    """``node``'s value for ``key`` (an indirect reference followed), or ``None``."""
+    value = node.get(key)
+    return value.get_object() if value is not None else None
+
+
+def _kids(node: DictionaryObject) -> list[PdfObject]:
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import ArrayObject
+
+    kids = _value(node, "/Kids")
+    if kids is None:
+        kids = ArrayObject()
+    if not isinstance(kids, ArrayObject):
+        raise PdfReadError("/Kids is not an array")
+    return list(kids)
+
+
+def _inherit(inherited: dict[str, Any], node: DictionaryObject) -> dict[str, Any]:
+    return {**inherited, **{key: node[key] for key in _INHERITED if key in node}}
+
+
+def _info(reader: pypdf.PdfReader, wanted: frozenset[int]) -> PdfInfo:
+    from pypdf.errors import PdfReadError
+
+    count = _value(_page_tree(reader), "/Count")
+    if not isinstance(count, int) or count < 0:  # no usable count: count the pages themselves
+        count = sum(1 for _ in _pages(reader, None))
+    wanted = frozenset(n for n in wanted if 1 <= n <= count)
+    boxes = {n: page_box(n, page) for n, page in _pages(reader, wanted)} if wanted else {}
+    if len(boxes) < len(wanted):
+        raise PdfReadError(f"page {min(wanted.difference(boxes))} is missing from the page tree")
+    return PdfInfo(page_count=int(count), boxes=boxes)
+
+
+def read_pdf(source: Source, *, pages: Iterable[int] = (), path: str = "document") -> PdfInfo:
+    """The page count and the boxes of ``pages`` (1-based; those past the end are left out), from one
+    parse that reads no other page; refuses an encrypted, damaged or empty PDF with ``ValidationError``.
+
+    ``source`` is a path, bytes, a binary file object or a ``Document``; ``path`` names the value
+    in the error (e.g. ``"documents[0]"``).
+    """
+    wanted = frozenset(pages)
+    info = _read(source, path, lambda reader: _info(reader, wanted))
+    if info.page_count == 0:
+        raise ValidationError("the PDF has no pages", path=path)
+    return info
 
 
 def pdf_pages(source: Source, *, path: str = "document") -> list[PageBox]:
@@ -120,15 +299,51 @@ def pdf_pages(source: Source, *, path: str = "document") -> list[PageBox]:
     ``source`` is a path, bytes, a binary file object or a ``Document``; ``path`` names the value
     in the error (e.g. ``"documents[0]"``).
     """
-    try:
-        with _open(source) as fh:
-            reader = open_reader(fh, path)
-            boxes = [page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
-    except ValidationError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds of error on damaged files
-        raise ValidationError(f"the PDF is damaged or unreadable ({type(exc).__name__})",
-                              path=path) from None
+    boxes = _read(source, path, lambda reader: [page_box(n, page) for n, page in _pages(reader, None)])
     if not boxes:
         raise ValidationError("the PDF has no pages", path=path)
     return boxes
+
+
+# --- one parse per document ----------------------------------------------------------------------------
+# What was read of each live Document, by identity (a Document's hash would hash its content), with the
+# file's identity when it was read. An entry goes when its Document does.
+_known: dict[int, tuple[weakref.ref[Document], tuple[int, ...] | None, PdfInfo]] = {}
+
+
+def _version(document: Document) -> tuple[int, ...] | None:
+    # Bytes cannot change; a file is read again if it changed since (size, time or inode).
+    if document.path is None:
+        return None
+    st = document.path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _forget(key: int) -> Callable[[object], None]:
+    def forget(_: object) -> None:
+        _known.pop(key, None)
+    return forget
+
+
+def pdf_info(document: Document, *, pages: Iterable[int] = (), path: str = "document") -> PdfInfo:
+    """``read_pdf`` for a ``Document``, remembered while the document lives.
+
+    Validation reads each document of an envelope with the pages its fields are placed on; a provider
+    asking for the same (or fewer) pages of the same document gets that answer without a second parse.
+    Asking for a page not read yet reads the document again (once, for all pages asked so far).
+    """
+    wanted = frozenset(pages)
+    key = id(document)
+    try:
+        version = _version(document)
+    except OSError as exc:
+        raise ValidationError(f"the PDF is damaged or unreadable ({type(exc).__name__})", path=path) from None
+    known = _known.get(key)
+    if known is not None and known[0]() is document and known[1] == version:
+        info = known[2]
+        if all(n in info.boxes or not 1 <= n <= info.page_count for n in wanted):
+            return info
+        wanted |= info.boxes.keys()
+    info = read_pdf(document, pages=wanted, path=path)
+    _known[key] = (weakref.ref(document, _forget(key)), version, info)
+    return info

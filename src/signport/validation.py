@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from .errors import ValidationError
 from .model import PDF_MAGIC, Document, DraftUpdate, Envelope, Field, Placement, Signer, SignerUpdate
-from .pdf import PageBox, pdf_pages
+from .pdf import PdfInfo, pdf_info
 from .states import Delivery
 
 SUBJECT_MAX = 500
@@ -91,7 +91,7 @@ def _signer(p: Problems, path: str, signer: Signer) -> None:
         p.add(f"{path}.language", "must be a language code such as 'en' or 'es'")
 
 
-def _document(p: Problems, path: str, document: Document) -> list[PageBox] | None:
+def _document(p: Problems, path: str, document: Document, pages: Iterable[int] = ()) -> PdfInfo | None:
     _text(p, f"{path}.name", document.name, required=True, maximum=255)
     if not document.has_content:
         p.add(f"{path}.content", "needs content (bytes) or a path")
@@ -106,7 +106,7 @@ def _document(p: Problems, path: str, document: Document) -> list[PageBox] | Non
         p.add(f"{path}.content", "is not a PDF (no %PDF- header)")
         return None
     try:
-        return pdf_pages(document, path=f"{path}.content")
+        return pdf_info(document, pages=pages, path=f"{path}.content")
     except ValidationError as exc:
         p.add(exc.path or f"{path}.content", exc.reason)
         return None
@@ -132,8 +132,7 @@ def _finite(value: float) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _field(p: Problems, path: str, field: Field, envelope: Envelope,
-           pdfs: Mapping[int, Sequence[PageBox]]) -> None:
+def _field(p: Problems, path: str, field: Field, envelope: Envelope, pdfs: Mapping[int, PdfInfo]) -> None:
     if resolve_ref(field.signer, [s.key for s in envelope.signers]) is None:
         p.add(f"{path}.signer", f"refers to no signer: {field.signer!r}")
     doc = resolve_ref(field.document, [d.key for d in envelope.documents])
@@ -152,23 +151,41 @@ def _field(p: Problems, path: str, field: Field, envelope: Envelope,
         value = getattr(pl, name)
         if not _finite(value) or value <= 0:
             p.add(f"{pp}.{name}", "must be a finite number > 0")
-    pages = pdfs.get(doc) if doc is not None else None
-    if pages is None:
+    info = pdfs.get(doc) if doc is not None else None
+    if info is None:
         return
-    if pl.page > len(pages):
-        p.add(f"{pp}.page", f"page {pl.page} is past the end of the document ({len(pages)} pages)")
+    if pl.page > info.page_count:
+        p.add(f"{pp}.page", f"page {pl.page} is past the end of the document ({info.page_count} pages)")
         return
-    box = pages[pl.page - 1]
+    box = info.boxes[pl.page]
     if all(_finite(v) for v in (pl.x, pl.y, pl.width, pl.height)) and not box.contains(
             pl.x, pl.y, pl.width, pl.height):
         p.add(pp, f"lies outside page {pl.page} ({box.width:.0f} x {box.height:.0f} points as seen)")
 
 
-def check_fields(envelope: Envelope, pages: Mapping[int, Sequence[PageBox]]) -> None:
-    """Check every field's references and placement against the documents' page boxes."""
+def field_pages(envelope: Envelope) -> dict[int, set[int]]:
+    """The pages fields are placed on, by document index: the pages whose boxes a send needs.
+
+    Fields that refer to no document or to no valid page are left out (validation names them).
+    """
+    keys = [d.key for d in envelope.documents]
+    pages: dict[int, set[int]] = {}
+    for field in envelope.fields:
+        page = field.placement.page
+        doc = resolve_ref(field.document, keys)
+        if doc is not None and isinstance(page, int) and not isinstance(page, bool) and page >= 1:
+            pages.setdefault(doc, set()).add(page)
+    return pages
+
+
+def check_fields(envelope: Envelope, pdfs: Mapping[int, PdfInfo]) -> None:
+    """Check every field's references and placement against the documents' pages.
+
+    ``pdfs`` holds each document's ``PdfInfo`` by index, with the boxes of the pages in ``field_pages``.
+    """
     p = Problems()
     for i, field in enumerate(envelope.fields):
-        _field(p, f"fields[{i}]", field, envelope, pages)
+        _field(p, f"fields[{i}]", field, envelope, pdfs)
     p.raise_if_any()
 
 
@@ -199,10 +216,11 @@ def validate_envelope(envelope: Envelope, *, now: datetime | None = None) -> Non
         if isinstance(field, Field) and not isinstance(field.placement, Placement):
             p.add(f"fields[{i}].placement", "must be a Placement(page=..., x=..., y=..., width=..., height=...)")
     p.raise_if_any()  # the checks below rely on the types
-    pdfs: dict[int, list[PageBox]] = {}
+    pdfs: dict[int, PdfInfo] = {}
+    wanted = field_pages(envelope)
     doc_keys: set[str] = set()
     for i, document in enumerate(envelope.documents):
-        info = _document(p, f"documents[{i}]", document)
+        info = _document(p, f"documents[{i}]", document, wanted.get(i, ()))
         if info is not None:
             pdfs[i] = info
         if document.key is not None:

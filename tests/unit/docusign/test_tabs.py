@@ -71,7 +71,8 @@ def test_create_body_carries_the_converted_tabs() -> None:
         fields=[Field(type=FieldType.SIGNATURE, signer="ann", placement=Placement(rotated.number, 10, 20, 100, 40)),
                 Field(type=FieldType.TEXT, signer="ann", required=False,
                       placement=Placement(rotated.number, 10, 100, 80, 20))])
-    body = payloads.create_body(envelope, {0: boxes}, send=True, embedded=[False], transaction_id="t1", extras={})
+    pages = {0: {b.number: b for b in boxes}}
+    body = payloads.create_body(envelope, pages, send=True, embedded=[False], transaction_id="t1", extras={})
     tabs = body["recipients"]["signers"][0]["tabs"]
     sign = tabs["signHereTabs"][0]
     assert sign == {"documentId": "1", "pageNumber": str(rotated.number), "xPosition": "10",
