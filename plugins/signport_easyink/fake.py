@@ -13,6 +13,10 @@ the fake picks something and says so in a comment (``fake-only``).
 
 Outside the vendor's paths, ``/_control/...`` simulates what people do (sign, decline, open
 the link), what time does (expire) and what goes wrong (injected failures).
+
+For benchmarks only, ``create_app(auto_complete=True)`` makes every participant sign as a session
+starts, so a session sent through the API is already finished when read (its signed copies download
+without control calls). Off by default: the fake then waits for participants like the vendor.
 """
 
 from __future__ import annotations
@@ -190,7 +194,9 @@ class FakeEasyInk:
     def __init__(self, *, access_tokens: Iterable[str] = ("test-token",), client_id: str = "signport-test",
                  client_secret: str = "test-secret",  # noqa: S107 (the fake's own test credential)
                  processing_reads: int = 1, token_lifetime: int = 3600,
-                 refresh_tokens: bool = True, clock: Callable[[], float] = time.time) -> None:
+                 refresh_tokens: bool = True, clock: Callable[[], float] = time.time,
+                 auto_complete: bool = False) -> None:
+        self.auto_complete = auto_complete
         self.lock = threading.RLock()
         self.static_tokens = set(access_tokens)
         self.client_id = client_id
@@ -676,6 +682,9 @@ class FakeEasyInk:
             raise invalid("Signing session is not ready to start")  # fake-only wording
         # fake-only: "Pending" until somebody signs, then "InProgress" (§5.1 leaves the difference open).
         session.status = "Pending"
+        if self.auto_complete:
+            for participant in session.participants:
+                self._sign(session, participant)
         return Response(status_code=204)
 
     # --- active sessions (§6.7) ------------------------------------------------------------------------------
@@ -894,16 +903,7 @@ class FakeEasyInk:
             if current is not participant:
                 raise ValueError("it is not this participant's turn (one-by-one order)")
         if action == "sign":
-            participant.status, participant.signed_at, participant.link_used = "Signed", _now_iso(self.clock), True
-            for document in session.documents:
-                session.signed.append(SignedDocument(
-                    id=str(uuid.uuid4()), participant_id=participant.id, document_id=document.id,
-                    title=f"{document.title.removesuffix('.pdf')} - {participant.first_name} "
-                          f"{participant.last_name} (Signed).pdf", reads_left=self.processing_reads))
-            session.status = "InProgress"
-            if all(p.status == "Signed" for p in session.participants):
-                session.status = "Finished"
-                session.all_in_one_reads_left = self.processing_reads
+            self._sign(session, participant)
             return {"status": session.status}
         if action == "decline":
             participant.status, participant.link_used = "Declined", True
@@ -911,6 +911,19 @@ class FakeEasyInk:
             session.status = "Declined"
             return {"status": session.status}
         raise LookupError(f"unknown action {action}")
+
+    def _sign(self, session: FakeSession, participant: FakeParticipant) -> None:
+        """The participant signs: a signed copy of each document; the session finishes with the last one."""
+        participant.status, participant.signed_at, participant.link_used = "Signed", _now_iso(self.clock), True
+        for document in session.documents:
+            session.signed.append(SignedDocument(
+                id=str(uuid.uuid4()), participant_id=participant.id, document_id=document.id,
+                title=f"{document.title.removesuffix('.pdf')} - {participant.first_name} "
+                      f"{participant.last_name} (Signed).pdf", reads_left=self.processing_reads))
+        session.status = "InProgress"
+        if all(p.status == "Signed" for p in session.participants):
+            session.status = "Finished"
+            session.all_in_one_reads_left = self.processing_reads
 
     # --- dispatch ---------------------------------------------------------------------------------------------
     def _injected(self, request: Request) -> Response | None:

@@ -19,6 +19,10 @@ signer or as the clock:
 * ``POST /_control/packages/{id}/webhook``  body ``{"action": "...", "documentId"?, "signerId"?}``
   -> ``{"headers": {...}, "body": "<the delivery's JSON text>"}``
 
+For benchmarks only, ``create_app(auto_complete=True)`` makes every signer sign as a package opens,
+so a package sent through the API is already executed when read (its executed PDFs download without
+control calls). Off by default: the fake then waits for signers like the vendor.
+
 The vendor paths live under ``/api/v1`` like the real hosts: point ``base_url`` at ``<url>/api/v1``.
 """
 
@@ -185,7 +189,9 @@ class FakeIinked:
     """The fake's in-memory state and rules (one per app)."""
 
     def __init__(self, *, api_keys: Collection[str] | None, access_tokens: Collection[str] | None,
-                 webhook_secret: str, link_host: str, clock: Callable[[], datetime]) -> None:
+                 webhook_secret: str, link_host: str, clock: Callable[[], datetime],
+                 auto_complete: bool = False) -> None:
+        self.auto_complete = auto_complete
         self.api_keys = frozenset(api_keys) if api_keys is not None else None
         self.access_tokens = frozenset(access_tokens) if access_tokens is not None else None
         self.webhook_secret = webhook_secret
@@ -270,6 +276,16 @@ class FakeIinked:
             raise VendorError(400, f"package_{codes}_no_signers", "The Package requires at least one signer.")
         pkg.state = "open"
         self.touch(pkg)
+        if self.auto_complete:
+            self.sign_all(pkg)
+
+    def sign_all(self, pkg: FakePackage) -> None:
+        """Every signer signs now (``auto_complete``, for benchmarks): the package is executed."""
+        now = self.clock()
+        for doc in pkg.documents:
+            for rev in doc.revisions:
+                rev.is_signed, rev.time_signed = True, now
+        pkg.state, pkg.time_executed = "executed", now
 
     # --- request bodies --------------------------------------------------------------------------
     def make_signer(self, data: Mapping[str, Any], index: int) -> FakeSigner:
@@ -596,10 +612,11 @@ async def _multipart_files(request: Request) -> list[tuple[str | None, str | Non
 # --- the app ------------------------------------------------------------------------------------
 def create_app(*, api_keys: Collection[str] | None = None, access_tokens: Collection[str] | None = None,
                webhook_secret: str = FAKE_WEBHOOK_SECRET, link_host: str = "https://sandbox.syngrafii.com",
-               clock: Callable[[], datetime] | None = None) -> Starlette:
-    """The fake as a Starlette app. ``api_keys``/``access_tokens`` ``None`` accept any non-empty value."""
+               clock: Callable[[], datetime] | None = None, auto_complete: bool = False) -> Starlette:
+    """The fake as a Starlette app. ``api_keys``/``access_tokens`` ``None`` accept any non-empty value;
+    ``auto_complete`` (benchmarks only) executes each package as it opens."""
     fake = FakeIinked(api_keys=api_keys, access_tokens=access_tokens, webhook_secret=webhook_secret,
-                      link_host=link_host, clock=clock or (lambda: datetime.now(UTC)))
+                      link_host=link_host, clock=clock or (lambda: datetime.now(UTC)), auto_complete=auto_complete)
 
     def vendor(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         """A vendor endpoint: authorized first (§2)."""
