@@ -1,0 +1,197 @@
+"""The vendor rows, against a fake at ``url`` (in a process of its own): signport vs raw httpx.
+
+* the full flow ``send -> get -> download``, sync and async: iinked downloads its EXECUTED documents;
+  EasyInk has no executed download (capability matrix: ORIGINAL and SIGNER_COPIES), so it downloads
+  each signer's copy, which also exists only once everybody signed;
+* one ``get()``;
+* ``count`` concurrent async ``get()``: bounded to 100 by the application, and not bounded at all,
+  each against raw httpx bounded to 100 (throughput, so higher is better).
+
+The baseline of each is the ``Script`` of the requests signport sent (see ``replay``). The fakes run
+with ``auto_complete``: an envelope is complete as it is sent, so the flow can download at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import httpx
+
+from .replay import Recording, Script
+from .table import KEY, Row, _row, abatch, batch, ratios, stats
+
+if TYPE_CHECKING:
+    from signport import AsyncClient, Client, DocumentKind, Envelope
+
+
+@attrs.frozen
+class Vendor:
+    """A vendor as the rows use it: provider name, printed name, the full flow's download."""
+
+    name: str
+    title: str
+    download: str  # a DocumentKind value
+    download_label: str
+
+    def settings(self, url: str) -> dict[str, Any]:
+        if self.name == "iinked":
+            return {"api_key": KEY, "base_url": f"{url}/api/v1"}
+        return {"access_token": KEY, "base_url": url, "identity_url": url}
+
+    def connect(self, url: str, **options: Any) -> Client:
+        import signport
+
+        return signport.connect(self.name, **options, **self.settings(url))
+
+    def connect_async(self, url: str) -> AsyncClient:
+        import signport
+
+        return signport.connect_async(self.name, **self.settings(url))
+
+    @property
+    def kind(self) -> DocumentKind:
+        from signport import DocumentKind
+
+        return DocumentKind(self.download)
+
+
+VENDORS = {"iinked": Vendor("iinked", "iinked", "executed", "executed"),
+           "easyink": Vendor("easyink", "EasyInk", "signer_copies", "signer copies")}
+
+
+def flow_name(vendor: Vendor, mode: str) -> str:
+    return f"{vendor.title}: send -> get -> download {vendor.download_label} vs raw httpx, {mode}"
+
+
+def get_name(vendor: Vendor) -> str:
+    return f"{vendor.title}: one get() over a real socket vs raw httpx"
+
+
+def bounded_name(vendor: Vendor, count: int) -> str:
+    return f"{vendor.title}: {count:,} concurrent async get(), bound 100: throughput vs raw"
+
+
+def unbounded_name(vendor: Vendor, count: int) -> str:
+    return f"{vendor.title}: {count:,} concurrent async get(), no bound: throughput vs bounded raw"
+
+
+def _envelope(client: Client) -> Envelope:
+    from ..samples import envelope
+
+    return envelope(client.capabilities)
+
+
+def _requests(script: Script) -> str:
+    n = len(script.steps)
+    return f"{n} request" if n == 1 else f"{n} requests"
+
+
+def _flow(client: Client, env: Envelope, kind: DocumentKind, folder: Path) -> None:
+    client.download(client.get(client.send(env)), to=folder, kind=kind, overwrite=True)
+
+
+async def _aflow(client: AsyncClient, env: Envelope, kind: DocumentKind, folder: Path) -> None:
+    await client.download(await client.get(await client.send(env)), to=folder, kind=kind, overwrite=True)
+
+
+def record(vendor: Vendor, url: str, flow: Callable[[Client], object]) -> Script:
+    """The raw httpx script of what ``flow`` sends through a signport client."""
+    recording = Recording()
+    with vendor.connect(url, transport=recording) as client:
+        flow(client)
+    return Script(recording.take())
+
+
+@contextmanager
+def _folders() -> Iterator[tuple[Path, Path]]:
+    with tempfile.TemporaryDirectory(prefix="signport-bench-") as tmp:
+        ours, base = Path(tmp, "ours"), Path(tmp, "raw")
+        ours.mkdir()
+        base.mkdir()
+        yield ours, base
+
+
+def flow_row(vendor: Vendor, url: str, n: int) -> Row:
+    """send -> get -> download, sync, vs the raw httpx script of the same requests."""
+    kind = vendor.kind
+    with _folders() as (ours_dir, raw_dir), vendor.connect(url) as client, httpx.Client() as raw:
+        env = _envelope(client)
+        script = record(vendor, url, lambda c: _flow(c, env, kind, ours_dir))
+        script.check(script.run(raw, raw_dir))
+        values = stats(ratios(batch(lambda: _flow(client, env, kind, ours_dir)),
+                              batch(lambda: script.run(raw, raw_dir)), n))
+    return _row(flow_name(vendor, "sync"), values, 1.10, note=_requests(script))
+
+
+def async_flow_row(vendor: Vendor, url: str, n: int) -> Row:
+    """The same with ``AsyncClient`` vs raw ``httpx.AsyncClient``, on one event loop."""
+    kind = vendor.kind
+    with _folders() as (ours_dir, raw_dir), asyncio.Runner() as runner:
+        with vendor.connect(url) as probe:
+            env = _envelope(probe)
+        script = record(vendor, url, lambda c: _flow(c, env, kind, ours_dir))
+        stack = AsyncExitStack()
+        try:
+            client = runner.run(stack.enter_async_context(vendor.connect_async(url)))
+            raw = runner.run(stack.enter_async_context(httpx.AsyncClient()))
+            script.check(runner.run(script.arun(raw, raw_dir)))
+            values = stats(ratios(abatch(runner, lambda: _aflow(client, env, kind, ours_dir)),
+                                  abatch(runner, lambda: script.arun(raw, raw_dir)), n))
+        finally:
+            runner.run(stack.aclose())
+    return _row(flow_name(vendor, "async"), values, 1.10, note=_requests(script))
+
+
+def _sent(vendor: Vendor, url: str) -> tuple[str, Script]:
+    """An envelope sent to the fake, and the raw httpx script of one ``get()`` of it."""
+    with vendor.connect(url) as client:
+        sent = client.send(_envelope(client))
+    assert sent.id is not None
+    return sent.id, record(vendor, url, lambda c: c.get(sent.id))
+
+
+def get_row(vendor: Vendor, url: str, n: int) -> Row:
+    """One ``get()`` vs the raw httpx script of its requests, sync."""
+    envelope_id, script = _sent(vendor, url)
+    with _folders() as (_, raw_dir), vendor.connect(url) as client, httpx.Client() as raw:
+        script.check(script.run(raw, raw_dir))
+        values = stats(ratios(batch(lambda: client.get(envelope_id)), batch(lambda: script.run(raw, raw_dir)), n))
+    return _row(get_name(vendor), values, 1.05, note=_requests(script))
+
+
+def concurrency_row(vendor: Vendor, url: str, count: int, n: int, *, bound: bool) -> Row:
+    """``count`` gathered ``get()`` (the application bounding them to 100, or not at all) vs raw httpx
+    bounded to 100; each run opens its own client. Reported as throughput: time(raw) / time(ours)."""
+    envelope_id, script = _sent(vendor, url)
+
+    async def gather(ours: bool, limit: int) -> None:
+        gate = asyncio.Semaphore(limit)
+        async with AsyncExitStack() as stack:
+            if ours:
+                client = await stack.enter_async_context(vendor.connect_async(url))
+                call: Callable[[], Any] = lambda: client.get(envelope_id)  # noqa: E731
+            else:
+                raw = await stack.enter_async_context(httpx.AsyncClient())
+                call = lambda: script.arun(raw, raw_dir)  # noqa: E731
+
+            async def one() -> Any:
+                async with gate:
+                    return await call()
+
+            results = await asyncio.gather(*(one() for _ in range(count)))
+            if not ours:
+                for statuses in results:
+                    script.check(statuses)
+
+    with _folders() as (_, raw_dir):
+        times = ratios(batch(lambda: asyncio.run(gather(True, 100 if bound else count))),
+                       batch(lambda: asyncio.run(gather(False, 100))), n)
+    name = bounded_name(vendor, count) if bound else unbounded_name(vendor, count)
+    return _row(name, stats([1 / t for t in times]), 0.95, at_least=True, note="every get succeeded")
+
