@@ -512,6 +512,17 @@ class _BaseClient:
             return transport.RetryableTransport(error, status)
         return _mapped_transport_error(self._provider.name, request, error, status)
 
+    @staticmethod
+    def _first_failure(tries: transport.Attempts, exc: Exception) -> Exception:
+        """The first try failed in a way worth another: stamina's loop takes it from here.
+
+        The loop replays this failure as its own first attempt (nothing is sent again), so its
+        backoff, attempt count, time budget and hooks work as if it had made the first try.
+        """
+        assert isinstance(exc, transport.RETRYABLE)
+        tries.note(exc)
+        return exc
+
     def _retries_spent(self, request: httpx.Request, exc: Exception) -> httpx.Response:
         """After the last attempt: hand the response back to the flow, or raise the network failure."""
         if isinstance(exc, transport.RetryableResponse):
@@ -644,12 +655,21 @@ class Client(_BaseClient):
             time.sleep(delay)
         target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
         tries = transport.Attempts(request)
+        tries.begin(1)
+        try:
+            return self._attempt(request, target, progress, tries)
+        except transport.RETRYABLE as first:
+            failed: Exception | None = self._first_failure(tries, first)
+        # Only a try that deserves another one pays for the retry loop.
         try:
             with transport.retrying_request():
                 for attempt in self._retry_context():
                     with attempt, tries.attempt(attempt.num):
+                        if failed is not None:
+                            replay, failed = failed, None
+                            raise replay
                         return self._attempt(request, target, progress, tries)
-        except (transport.RetryableResponse, transport.RetryableTransport) as exc:
+        except transport.RETRYABLE as exc:
             return self._retries_spent(request, exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -844,12 +864,21 @@ class AsyncClient(_BaseClient):
             await asyncio.sleep(delay)
         target: SaveTarget | None = request.extensions.get(EXT_SAVE_TO)
         tries = transport.Attempts(request)
+        tries.begin(1)
+        try:
+            return await self._attempt(request, target, progress, tries)
+        except transport.RETRYABLE as first:
+            failed: Exception | None = self._first_failure(tries, first)
+        # Only a try that deserves another one pays for the retry loop.
         try:
             with transport.retrying_request():
                 async for attempt in self._retry_context():
                     with attempt, tries.attempt(attempt.num):
+                        if failed is not None:
+                            replay, failed = failed, None
+                            raise replay
                         return await self._attempt(request, target, progress, tries)
-        except (transport.RetryableResponse, transport.RetryableTransport) as exc:
+        except transport.RETRYABLE as exc:
             return self._retries_spent(request, exc)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -86,7 +86,13 @@ def retrying_request() -> Iterator[None]:
 
 
 class Attempts:
-    """Per-request bookkeeping for the drivers: attempt numbers, timing, and the log lines."""
+    """Per-request bookkeeping for the drivers: attempt numbers, timing, and the log lines.
+
+    Cheap when nothing is logged: the log fields are built only if ``signport.http`` is enabled
+    for the level at hand.
+    """
+
+    __slots__ = ("cause", "number", "request", "started")
 
     def __init__(self, request: httpx.Request) -> None:
         self.request = request
@@ -94,25 +100,35 @@ class Attempts:
         self.started = 0.0
         self.cause: str | None = None
 
-    @contextlib.contextmanager
-    def attempt(self, number: int) -> Iterator[None]:
-        """One try: logs the retry (with what went wrong before) and remembers this try's failure."""
+    def begin(self, number: int) -> None:
+        """Start try ``number``; a retry is logged at INFO with what went wrong before."""
         self.number = number
-        if number > 1:
+        if number > 1 and log.isEnabledFor(logging.INFO):
             log.info("retrying %s (attempt %d) after %s", describe(self.request), number, self.cause,
                      extra=self._fields())
         self.started = time.monotonic()
+
+    def note(self, exc: RetryableResponse | RetryableTransport) -> None:
+        """Remember why this try failed, for the next retry's log line."""
+        if isinstance(exc, RetryableResponse):
+            self.cause = f"HTTP {exc.response.status_code}"
+        else:
+            self.cause = type(exc.error).__name__
+
+    @contextlib.contextmanager
+    def attempt(self, number: int) -> Iterator[None]:
+        """One try under a retry loop: ``begin`` it and ``note`` its failure."""
+        self.begin(number)
         try:
             yield
-        except RetryableResponse as exc:
-            self.cause = f"HTTP {exc.response.status_code}"
-            raise
-        except RetryableTransport as exc:
-            self.cause = type(exc.error).__name__
+        except (RetryableResponse, RetryableTransport) as exc:
+            self.note(exc)
             raise
 
     def answered(self, response: httpx.Response) -> None:
         """Log a response at DEBUG."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return
         elapsed = time.monotonic() - self.started
         log.debug("%s -> %d in %.0f ms (attempt %d)", describe(self.request), response.status_code,
                   elapsed * 1000, self.number,
@@ -120,6 +136,8 @@ class Attempts:
 
     def failed(self, error: httpx.HTTPError) -> None:
         """Log a network failure at DEBUG."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return
         elapsed = time.monotonic() - self.started
         log.debug("%s -> %s after %.0f ms (attempt %d)", describe(self.request), type(error).__name__,
                   elapsed * 1000, self.number, extra={**self._fields(), "elapsed": elapsed})
@@ -146,6 +164,10 @@ class RetryableTransport(Exception):
         super().__init__(type(error).__name__)
         self.error = error
         self.status = status
+
+
+#: What a try raises when it deserves another one.
+RETRYABLE = (RetryableResponse, RetryableTransport)
 
 
 def is_idempotent(request: httpx.Request) -> bool:
