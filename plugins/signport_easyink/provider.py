@@ -188,8 +188,9 @@ class EasyInkProvider(Provider):
     def _draft(self, envelope_id: str) -> Flow[Any]:
         return self._json((yield self.routes.request("get_draft", signingSessionId=envelope_id)))
 
-    def _processed(self, envelope_id: str) -> Flow[Any]:
-        """Wait until every draft document reports a processed status (§5.3, §6.6)."""
+    def _processed(self, envelope_id: str, seen: Any = None) -> Flow[Any]:
+        """Wait until every draft document reports a processed status (§5.3, §6.6); ``seen``, a draft view
+        just read, answers without a request when it already shows them processed."""
         def ready(draft: Any) -> bool:
             docs = payloads.as_list(draft.get("documents")) if isinstance(draft, Mapping) else []
             for doc in docs:
@@ -198,6 +199,8 @@ class EasyInkProvider(Provider):
                                         f"(status {doc.get('status')})", provider=PROVIDER)
             return all(d.get("status") in vendor.DOCUMENT_READY for d in docs)
 
+        if seen is not None and ready(seen):
+            return seen
         return (yield from self._poll(lambda: self.routes.request("get_draft", signingSessionId=envelope_id),
                                       ready, "processing the documents"))
 
@@ -265,6 +268,14 @@ class EasyInkProvider(Provider):
         """Read back what a flow just made or changed; if that read fails, the error still names it."""
         return (yield from read_back(self.get(envelope_id), envelope_id, provider=PROVIDER, done=done,
                                      applied=applied))
+
+    def _fresh_draft(self, draft_id: str, done: str, applied: Sequence[str] = ()) -> Flow[Envelope]:
+        """``_fresh`` for a draft this flow just built or changed and did not start: its draft view
+        (§6.1 #2) is the one read (``get`` would first ask for a session view, which a draft has not)."""
+        def read() -> Flow[Envelope]:
+            return payloads.parse_draft((yield from self._draft_view(draft_id)))
+
+        return (yield from read_back(read(), draft_id, provider=PROVIDER, done=done, applied=applied))
 
     def _gone(self, draft_id: str) -> Flow[bool]:
         """Whether a draft no longer exists (§6.1 #2 answers 404, ``NotFound``)."""
@@ -391,16 +402,20 @@ class EasyInkProvider(Provider):
             raise PartialFailure(f"EasyInk: {'sending' if send else 'creating the draft'} failed at "
                                  f"'{step}': {cause.message}; {fate}", envelope_id=draft_id,
                                  remote_ids=remote, cleaned_up=cleaned, cause=cause) from exc
-        return (yield from self._fresh(draft_id, "sent" if send else "created as a draft"))
+        if not send:
+            return (yield from self._fresh_draft(draft_id, "created as a draft"))
+        return (yield from self._fresh(draft_id, "sent"))
 
     def send_draft(self, envelope_id: str) -> Flow[Envelope]:
         """Convert (if still a draft) and start."""
-        current = yield from self.get(envelope_id)
+        current, draft = yield from self._read(envelope_id)
         if current.state not in (State.DRAFT, State.READY):
             raise InvalidState(f"only a draft can be sent; {envelope_id} is {current.native_state}",
                                provider=PROVIDER)
         if current.state is State.DRAFT:
-            yield from self._processed(envelope_id)
+            yield from self._processed(envelope_id, seen=draft)
+        if draft is not None:  # the order cannot change once started (§6.4): the read-back needs no draft view
+            self._orders[envelope_id] = payloads.order_of(draft)
         done: list[str] = []
         try:
             yield from self._start(envelope_id, convert=current.state is State.DRAFT, done=done)
@@ -415,18 +430,24 @@ class EasyInkProvider(Provider):
 
     def get(self, envelope_id: str) -> Flow[Envelope]:
         """Session view (§6.7 #23), falling back to the draft view (§6.1 #2) for drafts."""
+        return (yield from self._read(envelope_id))[0]
+
+    def _read(self, envelope_id: str) -> Flow[tuple[Envelope, Mapping[str, Any] | None]]:
+        """``get``, and the draft view when it was read (for a draft)."""
         response = yield self.routes.request("get_session", signingSessionId=envelope_id)
         if not response.is_success:
             error = self.error(response)
             if not isinstance(error, NotFound):
                 raise error
-            return payloads.parse_draft((yield from self._draft(envelope_id)))
+            draft = yield from self._draft_view(envelope_id)
+            return payloads.parse_draft(draft), draft
         session = json_body(response)
         if not isinstance(session, Mapping):
             raise ProviderError("EasyInk answered the session view with something else", provider=PROVIDER)
         state = vendor.session_state(session.get("status"))
         if state is State.DRAFT:
-            return payloads.parse_draft((yield from self._draft(envelope_id)))
+            draft = yield from self._draft_view(envelope_id)
+            return payloads.parse_draft(draft), draft
         order = self._orders.get(envelope_id)
         if order is None and state in LIVE | {State.READY}:
             # The session view does not say whether the order is one-by-one; the draft view does.
@@ -434,7 +455,7 @@ class EasyInkProvider(Provider):
             reply = yield self.routes.request("get_draft", signingSessionId=envelope_id)
             order = payloads.order_of(json_body(reply)) if reply.is_success else ()
             self._orders[envelope_id] = order
-        return payloads.parse_session(session, order)
+        return payloads.parse_session(session, order), None
 
     def list_page(self, states: frozenset[State] | None, cursor: Any) -> Flow[Page]:
         """§6.8 #29: zero-based ``pageIndex``, ``pageSize`` <= 100, repeated ``statuses`` keys."""
@@ -523,7 +544,7 @@ class EasyInkProvider(Provider):
             raise PartialFailure(f"EasyInk: updating draft {envelope_id} failed after: {', '.join(applied)}; "
                                  f"{cause.message}", envelope_id=envelope_id, remote_ids=created,
                                  cleaned_up=False, cause=cause, applied=applied) from exc
-        return (yield from self._fresh(envelope_id, "updated", applied))
+        return (yield from self._fresh_draft(envelope_id, "updated", applied))
 
     def _remove(self, envelope_id: str, request: httpx.Request, collection: str, item_id: str) -> Flow[None]:
         """A DELETE of a draft member; one retried after it landed answers 404, which is success here."""
@@ -648,7 +669,7 @@ class EasyInkProvider(Provider):
             raise PartialFailure(f"EasyInk: the draft {new_id} was {made}, but setting its subject failed "
                                  f"({cause.message}); its subject is still {marker}", envelope_id=new_id,
                                  remote_ids=[new_id], cleaned_up=False, cause=cause, applied=[made]) from exc
-        return (yield from self._fresh(new_id, made))
+        return (yield from self._fresh_draft(new_id, made))
 
     def download(self, envelope_id: str, kind: DocumentKind, to: Path) -> Flow[list[Path]]:
         """§6.9: ORIGINAL is #31 per document (a draft's #8), SIGNER_COPIES #32 per participant and document.
