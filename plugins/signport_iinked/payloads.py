@@ -54,6 +54,8 @@ def as_maps(value: Any) -> list[Json]:
 
 def _text(value: Any) -> str | None:
     """A non-blank string as given, a number as text; anything else ``None``."""
+    if value is None:
+        return None
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, int | float) and not isinstance(value, bool):

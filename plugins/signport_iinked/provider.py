@@ -272,17 +272,18 @@ class IinkedProvider(Provider):
                 body["deleteDocuments"] = [{"documentId": d} for d in update.remove_documents]
             # §5.3: after an add with links on, updates regenerate links unless told otherwise; say it.
             body["generateSignerLinks"] = self.settings.generate_signer_links
-            body["returnPackage"] = False
+            body["returnPackage"] = True  # §5.3: the answer carries the updated Package
             body.update(extras)
             # One request makes the whole change; if its answer is lost, a re-read shows whether it landed.
-            yield from settle(self._checked(self.routes.update(body)),
+            answers: list[Any] = []
+            yield from settle(self._answered(self.routes.update(body), answers),
                               lambda: self._updated(envelope_id, status, update, added),
                               provider=PROVIDER, what="updating", envelope_id=envelope_id)
         except Exception as exc:
             if not uploaded:
                 raise
             raise self._partial(exc, uploaded, "updating the package", envelope_id=envelope_id) from exc
-        return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER, done="updated"))
+        return (yield from self._result(answers, envelope_id, "updated"))
 
     def update_signer(self, envelope_id: str, signer_id: str, update: SignerUpdate) -> Flow[Envelope]:
         """§5.3 ``updateSigners`` on a draft or open package; earlier links of that signer stop working."""
@@ -302,17 +303,17 @@ class IinkedProvider(Provider):
         if update.phone is not None:
             entry["mobileNumber"] = update.phone
         body = {"packageId": envelope_id, "updateSigners": [entry],
-                "generateSignerLinks": self.settings.generate_signer_links, "returnPackage": False}
+                "generateSignerLinks": self.settings.generate_signer_links, "returnPackage": True}
 
         def took_effect() -> Flow[bool]:
             now = yield from self._status(envelope_id)
             row = next((r for r in payloads.as_maps(now.get("signers")) if r.get("signerId") == signer_id), {})
             return all(row.get(k) == entry[k] for k in ("email", "mobileNumber") if k in entry)
 
-        yield from settle(self._checked(self.routes.update(body)), took_effect, provider=PROVIDER,
+        answers: list[Any] = []
+        yield from settle(self._answered(self.routes.update(body), answers), took_effect, provider=PROVIDER,
                           what="updating a signer", envelope_id=envelope_id)
-        return (yield from read_back(self._read(envelope_id), envelope_id, provider=PROVIDER,
-                                     done=f"updated (signer {signer_id})"))
+        return (yield from self._result(answers, envelope_id, f"updated (signer {signer_id})"))
 
     def void(self, envelope_id: str, reason: str | None) -> Flow[Envelope]:
         """§5.8 rescind (``rescindMessage``), only for an ``open`` package (checked first).
@@ -420,6 +421,22 @@ class IinkedProvider(Provider):
     def _checked(self, request: httpx.Request) -> Flow[httpx.Response]:
         """One request whose answer must be a success."""
         return self.check((yield request))
+
+    def _answered(self, request: httpx.Request, answers: list[Any]) -> Flow[None]:
+        """One request whose answer must be a success; its JSON (``None`` if unreadable) goes to ``answers``."""
+        response = self.check((yield request))
+        try:
+            answers.append(response.json())
+        except ValueError:  # the change was made; the read-back tells the rest
+            answers.append(None)
+
+    def _result(self, answers: list[Any], package_id: str, done: str) -> Flow[Envelope]:
+        """The Package an update answered with (``returnPackage``, §5.3), or one read-back when the
+        answer was lost (and ``settle`` found the change made) or carries no Package."""
+        package = payloads.returned_package(answers[0], package_id) if answers else None
+        if package is not None:
+            return payloads.parse_envelope(package)
+        return (yield from read_back(self._read(package_id), package_id, provider=PROVIDER, done=done))
 
     def _state_is(self, package_id: str, test: Callable[[Any], bool]) -> Flow[bool]:
         status = yield from self._status(package_id)

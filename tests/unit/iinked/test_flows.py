@@ -327,8 +327,10 @@ def test_update_draft_body(script: Script, provider: IinkedProvider) -> None:
                                              phone="+15555555555")],
                          remove_signers=["s-1"], add_documents=[Document(name="extra.pdf", content=PDF)],
                          remove_documents=["doc-1"])
-    script.run(provider.update_draft("pkg-1", update, {"category": "legal"}), Vendor("draft"))
-    assert script.calls()[:3] == ["GET /packages/pkg-1/status", "POST /files/upload", "POST /packages/update"]
+    env = script.run(provider.update_draft("pkg-1", update, {"category": "legal"}), Vendor("draft"))
+    # The update answers with the Package (returnPackage, §5.3): nothing is read back.
+    assert script.calls() == ["GET /packages/pkg-1/status", "POST /files/upload", "POST /packages/update"]
+    assert env.id == "pkg-1"
     sent = body(script.requests[2])
     assert sent == {
         "packageId": "pkg-1", "name": "NDA v2", "timeSignBy": "2031-02-03T04:05:06Z", "message": "m",
@@ -337,7 +339,7 @@ def test_update_draft_body(script: Script, provider: IinkedProvider) -> None:
         "deleteSigners": [{"signerId": "s-1"}],
         "addDocuments": [{"fileName": "extra.pdf", "fileId": "file-1"}],
         "deleteDocuments": [{"documentId": "doc-1"}],
-        "generateSignerLinks": False, "returnPackage": False, "category": "legal"}
+        "generateSignerLinks": False, "returnPackage": True, "category": "legal"}
     documented = example("packages-update.add-signers.request.json")
     assert set(documented["addSigners"][0]) - {"role", "signCac"} <= set(sent["addSigners"][0])
     assert sent["deleteSigners"] == [{"signerId": "s-1"}]
@@ -363,8 +365,9 @@ def test_update_draft_failure_after_upload(script: Script, provider: IinkedProvi
 
 def test_update_signer_sends_the_whole_signer(script: Script, provider: IinkedProvider) -> None:
     script.run(provider.update_signer("pkg-1", "s-1", SignerUpdate(email="new@example.com")), Vendor("open"))
+    assert script.calls() == ["GET /packages/pkg-1/status", "POST /packages/update"]
     assert body(script.requests[1]) == {
-        "packageId": "pkg-1", "generateSignerLinks": False, "returnPackage": False,
+        "packageId": "pkg-1", "generateSignerLinks": False, "returnPackage": True,
         "updateSigners": [{"signerId": "s-1", "firstName": "Ann", "lastName": "Lee",
                            "email": "new@example.com"}]}
     with pytest.raises(NotFound):
@@ -470,3 +473,15 @@ def test_links_asked_for_but_missing_from_the_package_are_read_from_the_status(s
     assert script.calls() == ["GET /packages/pkg-1", "GET /packages/pkg-1/status"]
     assert env.signers[0].signing_url == "https://sign.example/s-1"
     assert env.raw["package"]["packageId"] == "pkg-1"
+
+
+def test_an_update_answer_without_the_package_is_read_back(script: Script, provider: IinkedProvider) -> None:
+    class Bare(Vendor):  # an answer without its Package (or unreadable): one read-back
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/packages/update"):
+                return httpx.Response(200, content=b"{")
+            return super().__call__(request)
+
+    env = script.run(provider.update_draft("pkg-1", DraftUpdate(subject="NDA v2"), {}), Bare("draft"))
+    assert script.calls() == ["GET /packages/pkg-1/status", "POST /packages/update", "GET /packages/pkg-1"]
+    assert env.id == "pkg-1"

@@ -132,3 +132,21 @@ def test_download_reads_the_status_once(lean: Lean, tmp_path: Path) -> None:
                                     f"GET /packages/{sent.id}/documents/{document.id}/pdf/executed/download"]
     assert len(lean.parsed) == 1
     assert [p.name for p in paths] == ["nda.pdf"]
+
+
+def test_update_draft_reads_the_status_and_updates(lean: Lean) -> None:
+    draft = lean.client.create_draft(envelope(lean.client.capabilities))
+    lean.reset()
+    updated = lean.client.update_draft(draft.id, subject="NDA v2")
+    assert lean.transport.calls == [f"GET /packages/{draft.id}/status", "POST /packages/update"]
+    assert len(lean.parsed) == 1
+    assert updated.subject == "NDA v2"
+
+
+def test_update_signer_reads_the_status_and_updates(lean: Lean) -> None:
+    sent = lean.client.send(envelope(lean.client.capabilities))
+    lean.reset()
+    updated = lean.client.update_signer(sent.id, sent.signers[0].id, email="new@example.com")
+    assert lean.transport.calls == [f"GET /packages/{sent.id}/status", "POST /packages/update"]
+    assert len(lean.parsed) == 1
+    assert updated.signers[0].email == "new@example.com"
