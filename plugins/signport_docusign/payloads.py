@@ -28,6 +28,8 @@ SPECIAL_DOCUMENT_IDS = frozenset({"combined", "archive", "certificate", "portfol
 # --- tolerant readers ------------------------------------------------------------------------------
 def text(value: Any) -> str | None:
     """A scalar as text (the spec's strings, or numbers), ``None`` for nothing."""
+    if isinstance(value, str):  # what the spec sends almost everywhere (§3)
+        return value.strip() or None
     if value is None or isinstance(value, Mapping | list):
         return None
     if isinstance(value, bool):
