@@ -17,7 +17,7 @@ import contextlib
 import io
 import os
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
@@ -186,21 +186,15 @@ def _page_tree(reader: pypdf.PdfReader) -> DictionaryObject:
     return pages
 
 
-def _pages(reader: pypdf.PdfReader, wanted: Collection[int] | None) -> Iterator[tuple[int, pypdf.PageObject]]:
-    """The pages numbered in ``wanted`` (every page for ``None``), in order, each with its number.
+def _pages(reader: pypdf.PdfReader) -> Iterator[pypdf.PageObject]:
+    """Every page in order, as pypdf's own page list would give it (without keeping them all).
 
-    A ``/Pages`` node's ``/Count`` says how many pages lie below it, so a node holding none of the
-    wanted pages is passed over unread, and the walk stops after the last wanted page. Attributes a
-    page inherits are carried down. Cycles, and trees deeper or wider than pypdf's configured
-    limits, are refused.
+    Cycles, and trees deeper or wider than pypdf's configured limits, are refused.
     """
     import pypdf
     from pypdf.errors import PdfReadError
-    from pypdf.generic import DictionaryObject, NameObject
 
     limits = pypdf.get_configuration()
-    last = None if wanted is None else max(wanted, default=0)
-    passed = 0  # pages before the current one
     entries = 0
     root = _page_tree(reader)
     # The /Pages nodes on the way down (a stack, not recursion: a recursive closure is a reference
@@ -213,35 +207,81 @@ def _pages(reader: pypdf.PdfReader, wanted: Collection[int] | None) -> Iterator[
         if kid is None:
             stack.pop()
             continue
-        if last is not None and passed >= last:
-            return
         entries += 1
         if entries > limits.page_tree_maximum_entries:
             raise PdfReadError("the page tree has too many entries")
-        child = kid.get_object()
-        if not isinstance(child, DictionaryObject) or not child:
-            continue  # as pypdf does: a damaged tree may hold nulls
-        if id(child) in ancestors:
-            raise PdfReadError("the page tree refers to itself")
-        kind = _value(child, "/Type")
-        if kind == "/Pages" or (kind is None and "/Kids" in child):
-            count = _value(child, "/Count")
-            if (wanted is not None and isinstance(count, int) and count >= 0
-                    and not any(passed < n <= passed + count for n in wanted)):
-                passed += count
-                continue
+        child, kind = _node(kid, ancestors)
+        if kind == "/Pages":
             if len(stack) >= limits.page_tree_maximum_depth:
                 raise PdfReadError("the page tree is too deep")
             stack.append((iter(_kids(child)), _inherit(inherited, child), ancestors | {id(child)}))
-        elif kind is None or kind == "/Page":
-            passed += 1
-            if wanted is None or passed in wanted:
-                page = pypdf.PageObject(reader)
-                page.update(child)
-                for key, value in inherited.items():
-                    if key not in page:
-                        page[NameObject(key)] = value
-                yield passed, page
+        elif kind == "/Page":
+            yield _page_object(reader, child, inherited)
+
+
+def _page(reader: pypdf.PdfReader, number: int, count: int) -> pypdf.PageObject | None:
+    """Page ``number`` of ``count``, reading only the page-tree nodes on the way down to it.
+
+    Each ``/Pages`` node's ``/Count`` gives the range of pages below it, so at each level the kids are
+    looked at from the nearer end and every node not holding the page is passed over unread: the
+    last page of a flat tree costs one page object, not all of them. ``None`` if the counts do not
+    lead to the page (missing or wrong): the caller walks the whole tree instead.
+    """
+    import pypdf
+
+    limits = pypdf.get_configuration()
+    node = _page_tree(reader)
+    first, inherited, ancestors = 1, _inherit({}, node), frozenset({id(node)})
+    for _ in range(limits.page_tree_maximum_depth):
+        kids = _kids(node)
+        forward = number - first <= first + count - 1 - number
+        position = first if forward else first + count - 1  # the nearest page of the next kid
+        for kid in kids if forward else reversed(kids):
+            child, kind = _node(kid, ancestors)
+            size = 1 if kind == "/Page" else _value(child, "/Count") if kind == "/Pages" else 0
+            if not isinstance(size, int) or size < 0:
+                return None
+            low, high = (position, position + size - 1) if forward else (position - size + 1, position)
+            if low <= number <= high:
+                if kind == "/Page":
+                    return _page_object(reader, child, inherited)
+                node, first, count = child, low, size
+                inherited, ancestors = _inherit(inherited, child), ancestors | {id(child)}
+                break
+            position = high + 1 if forward else low - 1
+        else:
+            return None
+    return None
+
+
+def _node(kid: PdfObject, ancestors: frozenset[int]) -> tuple[DictionaryObject, str | None]:
+    """A kid of a ``/Pages`` node, and what it is: ``"/Pages"``, ``"/Page"`` or ``None`` (ignored)."""
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import DictionaryObject
+
+    child = kid.get_object()
+    if not isinstance(child, DictionaryObject) or not child:
+        return DictionaryObject(), None  # as pypdf does: a damaged tree may hold nulls
+    if id(child) in ancestors:
+        raise PdfReadError("the page tree refers to itself")
+    kind = _value(child, "/Type")
+    if kind == "/Pages" or (kind is None and "/Kids" in child):
+        return child, "/Pages"
+    if kind is None or kind == "/Page":
+        return child, "/Page"
+    return child, None
+
+
+def _page_object(reader: pypdf.PdfReader, node: DictionaryObject, inherited: dict[str, Any]) -> pypdf.PageObject:
+    import pypdf
+    from pypdf.generic import NameObject
+
+    page = pypdf.PageObject(reader)
+    page.update(node)
+    for key, value in inherited.items():
+        if key not in page:
+            page[NameObject(key)] = value
+    return page
 
 
 def _value(node: DictionaryObject, key: str) -> Any:
@@ -271,12 +311,19 @@ def _info(reader: pypdf.PdfReader, wanted: frozenset[int]) -> PdfInfo:
 
     count = _value(_page_tree(reader), "/Count")
     if not isinstance(count, int) or count < 0:  # no usable count: count the pages themselves
-        count = sum(1 for _ in _pages(reader, None))
-    wanted = frozenset(n for n in wanted if 1 <= n <= count)
-    boxes = {n: page_box(n, page) for n, page in _pages(reader, wanted)} if wanted else {}
-    if len(boxes) < len(wanted):
-        raise PdfReadError(f"page {min(wanted.difference(boxes))} is missing from the page tree")
-    return PdfInfo(page_count=int(count), boxes=boxes)
+        count = sum(1 for _ in _pages(reader))
+    count = int(count)
+    boxes: dict[int, PageBox] = {}
+    walked: list[pypdf.PageObject] | None = None
+    for number in sorted(n for n in wanted if 1 <= n <= count):
+        page = _page(reader, number, count)
+        if page is None:  # the counts in the tree are off: number the pages as they come
+            walked = list(_pages(reader)) if walked is None else walked
+            if number > len(walked):
+                raise PdfReadError(f"page {number} is missing from the page tree")
+            page = walked[number - 1]
+        boxes[number] = page_box(number, page)
+    return PdfInfo(page_count=count, boxes=boxes)
 
 
 def read_pdf(source: Source, *, pages: Iterable[int] = (), path: str = "document") -> PdfInfo:
@@ -299,7 +346,7 @@ def pdf_pages(source: Source, *, path: str = "document") -> list[PageBox]:
     ``source`` is a path, bytes, a binary file object or a ``Document``; ``path`` names the value
     in the error (e.g. ``"documents[0]"``).
     """
-    boxes = _read(source, path, lambda reader: [page_box(n, page) for n, page in _pages(reader, None)])
+    boxes = _read(source, path, lambda reader: [page_box(n, page) for n, page in enumerate(_pages(reader), 1)])
     if not boxes:
         raise ValidationError("the PDF has no pages", path=path)
     return boxes

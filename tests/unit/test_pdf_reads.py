@@ -243,15 +243,30 @@ def test_inherited_boxes_and_rotation_in_a_page_tree(reads: Reads) -> None:
     assert [(b.width, b.height, b.rotation) for b in expected] == [
         (300, 200, 90), (200, 300, 0), (460, 380, 90), (380, 460, 180)]
     assert pdf_pages(content) == expected
+    for number in range(1, 5):
+        assert read_pdf(content, pages=[number]).boxes == {number: expected[number - 1]}
     reads.parsed.clear()
-    info = read_pdf(content, pages=[4])
-    assert info == signport.pdf.PdfInfo(page_count=4, boxes={4: expected[3]})
-    # The /Pages node holding pages 1 and 2 is passed over by its /Count: its pages are never parsed.
-    assert reads.parsed[-1].isdisjoint({5, 6})
+    assert read_pdf(content, pages=[4]) == signport.pdf.PdfInfo(page_count=4, boxes={4: expected[3]})
+    # Catalog, root, the /Pages node holding pages 3 and 4, page 4: nothing of pages 1 to 3.
+    assert reads.parsed[-1] == {1, 2, 4, 8}
+
+
+def test_the_last_page_of_a_long_document_costs_one_page_object(reads: Reads) -> None:
+    env = Envelope(subject="s", documents=[Document(name="long.pdf", content=make_pdf(100))], signers=[ann()],
+                   fields=[signature("ann", 100)])
+    validate_envelope(env)
+    assert reads.pages == [100]
+    assert len(reads.parsed[0]) <= 4, reads.parsed  # catalog, page-tree root, page 100 (and its box)
+
+
+def test_a_page_tree_without_counts_is_walked_in_full() -> None:
+    content = tree_pdf().replace(b"/Kids [5 0 R 6 0 R] /Count 2", b"/Kids [5 0 R 6 0 R]         ")
+    expected = flattened_boxes(content)
+    assert read_pdf(content, pages=[1, 2, 3, 4]).boxes == dict(enumerate(expected, start=1))
 
 
 def test_a_page_tree_shorter_than_its_count_is_damaged() -> None:
-    content = tree_pdf().replace(b"/Kids [7 0 R 8 0 R] /Count 2", b"/Kids [7 0 R]       /Count 2")
+    content = tree_pdf().replace(b"/Kids [7 0 R 8 0 R] /Count 2", b"/Kids []            /Count 2")
     assert read_pdf(content).page_count == 4  # no page read: the count is what the file says
     with pytest.raises(signport.ValidationError, match="damaged"):
         read_pdf(content, pages=[4])
