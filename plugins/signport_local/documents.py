@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import secrets
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -69,3 +72,21 @@ def stored_file(path: Path) -> Path:
     if not path.is_file():
         raise NotFound(f"the stored file {path.name} is missing from the local store", provider=NAME)
     return path
+
+
+def link_or_copy(src: Path, dest: Path) -> None:
+    """Put ``src``'s content at ``dest`` (replacing it): a hard link where the file system allows one,
+    else a copy through a temp file. Stored files never change once written, so they can share."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    link = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.link")
+    try:
+        os.link(src, link)
+    except OSError:
+        with atomic_file(dest) as out, src.open("rb") as fin:
+            shutil.copyfileobj(fin, out, CHUNK)
+        return
+    try:
+        os.replace(link, dest)
+    except BaseException:
+        discard_files([link])
+        raise

@@ -5,16 +5,18 @@ What to draw comes from the envelope's record and events; ``stamping.py`` draws 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pypdf
+
 from signport.errors import ProviderError, SignportError
 from signport.states import FieldType
-from signport.transport import CHUNK
+from signport.transport import atomic_file
 
 from . import stamping
+from .documents import link_or_copy
 from .states import AUDIT_TEXT
 from .store import NAME, DocumentRecord, EnvelopeRecord, EventRecord, FieldRecord, SignerRecord, Store
 
@@ -22,29 +24,33 @@ AUDIT_FILE = "audit.pdf"
 COMBINED_FILE = "combined.pdf"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def render_executed(store: Store, record: EnvelopeRecord, new_events: Sequence[EventRecord],
                     now: datetime) -> None:
-    """Write every executed PDF, the audit trail and the combined PDF of a completed envelope."""
+    """Write every executed PDF, the audit trail and the combined PDF of a completed envelope.
+
+    Each original is read once; each executed PDF is hashed as it is written (the audit trail lists
+    the hashes); the combined PDF is built from the executed documents in memory, and for a single
+    document it is that document's file.
+    """
     folder = store.executed_dir(record.id)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        executed: list[Path] = []
+        combined = pypdf.PdfWriter() if len(record.documents) != 1 else None
         for document in record.documents:
-            dest = folder / f"{document.id}.pdf"
-            stamp_document(store, record, document, record.signers, dest, now)
-            document.executed_sha256 = _sha256(dest)
-            executed.append(dest)
+            stamps, lines = document_stamps(store, record, document, record.signers, now)
+            with stamping.opened(store.document_path(record.id, document.id)) as source:
+                executed = source.stamped(stamps, lines, name=document.name)
+                with atomic_file(folder / f"{document.id}.pdf") as out:
+                    document.executed_sha256 = stamping.write_pdf(executed, out)
+                if combined is not None:  # pypdf appends a document in memory as it appends a file's
+                    combined.append(executed)  # type: ignore[arg-type]
         stamping.render_audit(audit_trail(store, record, new_events, now), folder / AUDIT_FILE)
         # COMBINED is the executed documents in one file; the audit trail is its own kind (AUDIT).
-        stamping.combine_pdfs(executed, folder / COMBINED_FILE)
+        if combined is None:
+            link_or_copy(folder / f"{record.documents[0].id}.pdf", folder / COMBINED_FILE)
+        else:
+            with atomic_file(folder / COMBINED_FILE) as out:
+                stamping.write_pdf(combined, out)
     except SignportError:
         raise
     except Exception as exc:
@@ -52,10 +58,11 @@ def render_executed(store: Store, record: EnvelopeRecord, new_events: Sequence[E
                             provider=NAME) from exc
 
 
-def stamp_document(store: Store, record: EnvelopeRecord, document: DocumentRecord,
-                   signers: Sequence[SignerRecord], dest: Path, now: datetime) -> None:
-    """Write ``document`` signed by ``signers`` to ``dest``: their fields drawn, and a signature page
-    naming those of them who have no signature or name field on it."""
+def document_stamps(store: Store, record: EnvelopeRecord, document: DocumentRecord,
+                    signers: Sequence[SignerRecord],
+                    now: datetime) -> tuple[list[stamping.Stamp], list[stamping.SignatureLine]]:
+    """What ``signers`` put on ``document``: their fields drawn, and a signature line for each of them
+    who has no signature or name field on it."""
     chosen = {s.id: s for s in signers}
     stamps = []
     named: set[str] = set()
@@ -68,7 +75,7 @@ def stamp_document(store: Store, record: EnvelopeRecord, document: DocumentRecor
         if field.type in (FieldType.SIGNATURE, FieldType.NAME):
             named.add(signer.id)
     lines = [stamping.SignatureLine(s.name, s.email, s.signed_at or now) for s in signers if s.id not in named]
-    stamping.stamp_pdf(store.document_path(record.id, document.id), dest, stamps, lines, name=document.name)
+    return stamps, lines
 
 
 def field_stamp(field: FieldRecord, signer: SignerRecord, drawing: Path | None = None) -> stamping.Stamp:

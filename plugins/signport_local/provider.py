@@ -14,8 +14,6 @@ provider's, and every mutation happens in one store transaction.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -31,12 +29,12 @@ from signport.model import DraftUpdate, Envelope, Event, Signer, SignerUpdate
 from signport.provider import Flow, Page, Provider
 from signport.registry import provider_class
 from signport.states import Delivery, DocumentKind, FieldType, SigningOrder, State
-from signport.transport import CHUNK, atomic_copy, atomic_file, download_filenames
+from signport.transport import atomic_copy, atomic_file, download_file, download_filenames, target_path
 from signport.validation import check_fields, field_pages, resolve_ref
 
 from . import outbox, payloads, stamping, webhooks
-from .documents import discard_files, store_documents, stored_file
-from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, render_executed, stamp_document
+from .documents import discard_files, link_or_copy, store_documents, stored_file
+from .executed import AUDIT_FILE, COMBINED_FILE, audit_trail, document_stamps, render_executed
 from .links import link_token, resolve_token
 from .settings import LocalSettings
 from .states import (
@@ -745,13 +743,7 @@ class LocalProvider(Provider):
         try:
             for old, new in doc_ids.items():
                 src = self.store.document_path(original.id, old)
-                dest = self.store.document_path(copy_id, new)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(src, dest)
-                except OSError:
-                    with atomic_file(dest) as out, src.open("rb") as fin:
-                        shutil.copyfileobj(fin, out, CHUNK)
+                link_or_copy(src, self.store.document_path(copy_id, new))
             copy = EnvelopeRecord(
                 id=copy_id, status=DRAFT, subject=subject if subject is not None else original.subject,
                 created_at=now, updated_at=now, order=original.order, message=original.message,
@@ -843,14 +835,17 @@ class LocalProvider(Provider):
         if kind is DocumentKind.EXECUTED:
             return [out(folder / f"{d.id}.pdf", n) for d, n in zip(record.documents, names, strict=True)]
         if kind is DocumentKind.SIGNER_COPIES:
-            # Each signer's own copy: the original with only that signer's signature (drawn now).
-            pairs = [(d, s) for d in record.documents for s in record.signers]
+            # Each signer's own copy: the original with only that signer's signature (drawn now); each
+            # original is read once for all its copies, and each copy written straight to its download.
             paths = []
-            with tempfile.TemporaryDirectory(dir=self.folder, prefix=".copies-") as scratch:
-                for i, ((document, signer), name) in enumerate(zip(pairs, names, strict=True)):
-                    drawn = Path(scratch) / f"{i}.pdf"
-                    stamp_document(self.store, record, document, [signer], drawn, self._now())
-                    paths.append(out(drawn, name))  # copied out under the download's overwrite rule
+            for i, document in enumerate(record.documents):
+                with stamping.opened(stored_file(self.store.document_path(record.id, document.id))) as source:
+                    for j, signer in enumerate(record.signers):
+                        stamps, lines = document_stamps(self.store, record, document, [signer], self._now())
+                        dest = target_path(to, names[i * len(record.signers) + j])
+                        with download_file(dest) as fh:
+                            stamping.write_pdf(source.stamped(stamps, lines, name=document.name), fh)
+                        paths.append(dest)
             return paths
         if kind is DocumentKind.COMBINED:
             return [out(folder / COMBINED_FILE, names[0])]

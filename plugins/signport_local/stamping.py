@@ -11,12 +11,13 @@ boxes come from ``signport.pdf``, which validation uses too.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import attrs
 import pypdf
@@ -221,19 +222,18 @@ def _draw_stamp(canvas: Any, stamp: Stamp) -> None:
     canvas.restoreState()
 
 
-def _overlay(boxes: Sequence[PageBox], by_page: dict[int, list[Stamp]]) -> pypdf.PdfReader:
-    """One overlay page per stamped page (in ``by_page`` order), already in each page's user space."""
+def _overlay(boxes: Sequence[PageBox], stamps: Sequence[Sequence[Stamp]]) -> pypdf.PdfReader:
+    """One overlay page for each box with its stamps, already in that page's user space."""
     from reportlab.pdfgen.canvas import Canvas
 
     _ensure_fonts()
     buf = io.BytesIO()
     canvas = Canvas(buf, pageCompression=1, invariant=1)
-    for number, stamps in by_page.items():
-        box = boxes[number - 1]
+    for box, on_page in zip(boxes, stamps, strict=True):
         raw_w, raw_h = (box.height, box.width) if box.rotation in (90, 270) else (box.width, box.height)
         canvas.setPageSize((box.left + raw_w, box.bottom + raw_h))
         canvas.transform(*box.matrix)
-        for stamp in stamps:
+        for stamp in on_page:
             _draw_stamp(canvas, stamp)
         canvas.showPage()
     canvas.save()
@@ -308,47 +308,90 @@ def room_for(*sources: Path) -> Iterator[None]:
         yield
 
 
-def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
-              signature_lines: Sequence[SignatureLine] = (), *, name: str = "") -> None:
-    """Write ``source`` with ``stamps`` drawn on it (and a signature page for ``signature_lines``) to ``dest``.
+class SourcePdf:
+    """A stored PDF opened for one operation (see ``opened``): its pages' boxes, and stamped copies of it.
 
-    Form fields, annotations and document metadata (PDF/A identification included) are kept.
-    ``dest`` appears only once complete.
+    Every copy is cloned from the same reader, so the file is parsed once however many copies are made.
     """
-    with room_for(source), source.open("rb") as fh:
-        reader = open_reader(fh, "document")
-        boxes = [page_box(i, page) for i, page in enumerate(reader.pages, start=1)]
+
+    def __init__(self, reader: pypdf.PdfReader) -> None:
+        self.reader = reader
+        self._boxes: dict[int, PageBox] = {}
+
+    @property
+    def pages(self) -> int:
+        """How many pages the document has."""
+        return len(self.reader.pages)
+
+    def box(self, number: int) -> PageBox:
+        """Page ``number``'s visible box (1-based)."""
+        if number not in self._boxes:
+            self._boxes[number] = page_box(number, self.reader.pages[number - 1])
+        return self._boxes[number]
+
+    def stamped(self, stamps: Sequence[Stamp], signature_lines: Sequence[SignatureLine] = (), *,
+                name: str = "") -> pypdf.PdfWriter:
+        """A copy with ``stamps`` drawn on it (one overlay, one merge per stamped page) and a signature
+        page for ``signature_lines``. Form fields, annotations and metadata (PDF/A included) are kept."""
+        pages = self.pages
         by_page: dict[int, list[Stamp]] = {}
         for stamp in stamps:
-            if not 1 <= stamp.page <= len(boxes):
+            if not 1 <= stamp.page <= pages:
                 raise ValidationError(f"page {stamp.page} is past the end of the document "
-                                      f"({len(boxes)} pages)", path="placement.page")
+                                      f"({pages} pages)", path="placement.page")
             by_page.setdefault(stamp.page, []).append(stamp)
-        writer = pypdf.PdfWriter(clone_from=reader)
+        writer = pypdf.PdfWriter(clone_from=self.reader)
         if by_page:
-            overlay = _overlay(boxes, by_page)
+            overlay = _overlay([self.box(n) for n in by_page], list(by_page.values()))
             for overlay_page, number in zip(overlay.pages, by_page, strict=True):
                 page = writer.pages[number - 1]
                 _own_contents(page)
                 page.merge_page(overlay_page)
         if signature_lines:
-            last = boxes[-1]
-            extra = _signature_page(last.width, last.height, name, signature_lines)
-            for page in extra.pages:
+            last = self.box(pages)
+            for page in _signature_page(last.width, last.height, name, signature_lines).pages:
                 writer.add_page(page)
-        with atomic_file(dest) as out:
-            writer.write(out)
+        return writer
 
 
-def combine_pdfs(sources: Sequence[Path], dest: Path) -> None:
-    """Concatenate ``sources`` into one PDF at ``dest`` (written through a temp file)."""
-    writer = pypdf.PdfWriter()
-    with room_for(*sources), contextlib.ExitStack() as stack:
-        for src in sources:
-            fh = stack.enter_context(src.open("rb"))
-            writer.append(pypdf.PdfReader(fh, strict=False))
-        with atomic_file(dest) as out:
-            writer.write(out)
+@contextlib.contextmanager
+def opened(source: Path) -> Iterator[SourcePdf]:
+    """``source`` opened once (with ``room_for`` it), for as many stamped copies as needed."""
+    with room_for(source), source.open("rb") as fh:
+        yield SourcePdf(open_reader(fh, "document"))
+
+
+class _Digesting:
+    """A binary file that hashes what is written to it (SHA-256)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.out.write(data)
+
+    def tell(self) -> int:
+        return self.out.tell()
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def write_pdf(pdf: pypdf.PdfWriter, out: IO[bytes]) -> str:
+    """Write ``pdf`` to ``out``; returns the SHA-256 of what was written (no need to read it back)."""
+    digesting = _Digesting(out)
+    pdf.write(cast(IO[bytes], digesting))
+    return digesting.digest.hexdigest()
+
+
+def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
+              signature_lines: Sequence[SignatureLine] = (), *, name: str = "") -> str:
+    """Write ``source`` with ``stamps`` drawn on it (and a signature page for ``signature_lines``) to ``dest``,
+    which appears only once complete; returns its SHA-256."""
+    with opened(source) as pdf, atomic_file(dest) as out:
+        return write_pdf(pdf.stamped(stamps, signature_lines, name=name), out)
 
 
 def render_audit(trail: AuditTrail, dest: Path) -> None:

@@ -74,15 +74,15 @@ def test_the_limit_is_raised_only_to_the_files_size(low_limit: None, tmp_path: P
 
 
 def test_a_failed_signature_leaves_the_envelope_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = stamping.stamp_pdf
+    real = stamping.write_pdf
     failures = iter([True])
 
-    def flaky(*args: Any, **kwargs: Any) -> None:
+    def flaky(*args: Any, **kwargs: Any) -> str:
         if next(failures, False):
             raise RuntimeError("disk on fire")
-        real(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(stamping, "stamp_pdf", flaky)
+    monkeypatch.setattr(stamping, "write_pdf", flaky)
     with signport.connect("local", path=tmp_path / "store") as client:
         sent = client.send(Envelope(subject="NDA", documents=[Document(name="nda.pdf", content=make_pdf(1))],
                                     signers=[ann(), bob()]))
