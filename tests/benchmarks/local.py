@@ -4,7 +4,8 @@ the plain script a developer would write without signport (reportlab overlay, py
 Both sides run in this process, alternating. The baseline opens the source once with pypdf, draws
 the two signers' stamps with reportlab (one overlay page per stamped page, the same fonts, texts and
 places as the local provider), merges them onto their pages and writes the executed PDF. Ours
-sends the envelope to a fresh temporary store, signs it as both signers and downloads EXECUTED.
+sends a new envelope (a new ``Document`` of the same file) to a local store opened once for the
+row, signs it as both signers and downloads EXECUTED.
 
     .venv/bin/python -m tests.benchmarks.local [--pairs N] [--pages N]
 
@@ -15,11 +16,12 @@ disturbs less than the wall-clock ratio.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,27 +103,21 @@ def _envelope(source: Path, pages: int) -> Any:
                 for i, (page, x, y, w, h) in enumerate(_fields(pages))])
 
 
-def ours(source: Path, dest: Path, pages: int = PAGES) -> None:
-    """signport: send to a fresh local store, both signers sign, download EXECUTED, moved to ``dest``."""
-    import signport
+def ours(client: Any, source: Path, dest: Path, pages: int = PAGES) -> None:
+    """signport: send to the local store of ``client``, both signers sign, download EXECUTED to ``dest``."""
     from signport import DocumentKind
 
-    envelope = _envelope(source, pages)
-    with tempfile.TemporaryDirectory(dir=dest.parent) as store, \
-            signport.connect("local", path=Path(store)) as client:
-        sent = client.send(envelope)
-        for signer in sent.signers:
-            client.local.sign(sent.id, signer)
-        [executed] = client.download(sent.id, to=Path(store) / "out", kind=DocumentKind.EXECUTED)
-        executed.replace(dest)
+    sent = client.send(_envelope(source, pages))  # a new Document, as a new envelope would have
+    for signer in sent.signers:
+        client.local.sign(sent.id, signer)
+    [executed] = client.download(sent.id, to=dest.parent, kind=DocumentKind.EXECUTED, overwrite=True)
+    executed.replace(dest)
 
 
-def cpu_per_operation(source: Path, folder: Path, pages: int = PAGES) -> dict[str, float]:
+def cpu_per_operation(client: Any, source: Path, folder: Path, pages: int = PAGES) -> dict[str, float]:
     """Process CPU seconds of each of our operations on one envelope, and of the baseline script."""
-    import signport
     from signport import DocumentKind
 
-    envelope = _envelope(source, pages)
     cpu: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
@@ -130,27 +126,36 @@ def cpu_per_operation(source: Path, folder: Path, pages: int = PAGES) -> dict[st
         cpu[name] = time.process_time() - start
         return result
 
-    with tempfile.TemporaryDirectory(dir=folder) as store, signport.connect("local", path=Path(store)) as client:
-        sent = timed("send", lambda: client.send(envelope))
-        timed("sign (first)", lambda: client.local.sign(sent.id, sent.signers[0]))
-        timed("sign (last: renders)", lambda: client.local.sign(sent.id, sent.signers[1]))
-        timed("download executed", lambda: client.download(sent.id, to=Path(store) / "out",
-                                                           kind=DocumentKind.EXECUTED))
+    sent = timed("send", lambda: client.send(_envelope(source, pages)))
+    timed("sign (first)", lambda: client.local.sign(sent.id, sent.signers[0]))
+    timed("sign (last: renders)", lambda: client.local.sign(sent.id, sent.signers[1]))
+    timed("download executed", lambda: client.download(sent.id, to=folder / "cpu", kind=DocumentKind.EXECUTED,
+                                                       overwrite=True))
     timed("baseline script", lambda: baseline(source, folder / "baseline.pdf", pages))
     return cpu
 
 
-def local_row(n: int, pages: int = PAGES) -> Row:
-    """Median ratio (ours / baseline) of ``n`` side-by-side pairs, with its spread."""
-    with tempfile.TemporaryDirectory(prefix="signport-bench-local-") as tmp:
+@contextlib.contextmanager
+def _setup(pages: int) -> Iterator[tuple[Any, Path, Path]]:
+    """A local client on a fresh store (connected once, as an application would), the source PDF, and a
+    folder for the outputs."""
+    import signport
+
+    with tempfile.TemporaryDirectory(prefix="signport-bench-local-") as tmp, \
+            signport.connect("local", path=Path(tmp) / "store") as client:
         folder = Path(tmp)
         source = folder / "agreement.pdf"
         source.write_bytes(source_pdf(pages))
         (folder / "ours").mkdir()
-        stats = pairs(lambda: ours(source, folder / "ours" / "executed.pdf", pages),
+        yield client, source, folder
+
+
+def local_row(n: int, pages: int = PAGES) -> Row:
+    """Median ratio (ours / baseline) of ``n`` side-by-side pairs, with its spread."""
+    with _setup(pages) as (client, source, folder):
+        stats = pairs(lambda: ours(client, source, folder / "ours" / "executed.pdf", pages),
                       lambda: baseline(source, folder / "baseline.pdf", pages), n)
-    return _row(f"local: send + 2 signs + executed, {pages} pages, vs plain script",
-                stats, 1.5)
+    return _row(f"local: send + 2 signs + executed, {pages} pages, vs plain script", stats, 1.5)
 
 
 def cpu_report(runs: list[dict[str, float]]) -> str:
@@ -172,13 +177,9 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=5, help="envelopes whose CPU per operation is reported")
     args = parser.parse_args()
     print(local_row(args.pairs, args.pages).line(), flush=True)
-    with tempfile.TemporaryDirectory(prefix="signport-bench-local-") as tmp:
-        folder = Path(tmp)
-        source = folder / "agreement.pdf"
-        source.write_bytes(source_pdf(args.pages))
-        cpu_per_operation(source, folder, args.pages)  # warm-up
-        print(cpu_report([cpu_per_operation(source, folder, args.pages) for _ in range(args.cpu)]))
-
+    with _setup(args.pages) as (client, source, folder):
+        cpu_per_operation(client, source, folder, args.pages)  # warm-up
+        print(cpu_report([cpu_per_operation(client, source, folder, args.pages) for _ in range(args.cpu)]))
 
 if __name__ == "__main__":
     main()
