@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -136,11 +137,14 @@ def table(pairs: int, quick: bool, only: str | None = None) -> list[Row]:
     """Measure and print the selected rows; returns them."""
     out = []
     with ExitStack() as stack:
-        for step in steps(Fakes(stack), pairs, quick):
-            if only is None or only.casefold() in step.name.casefold():
-                row = step.run()
-                print(row.line(), flush=True)
-                out.append(row)
+        selected = [s for s in steps(Fakes(stack), pairs, quick)
+                    if only is None or only.casefold() in s.name.casefold()]
+        if not selected:
+            print(f"no row's name contains {only!r}", file=sys.stderr)
+        for step in selected:
+            row = step.run()
+            print(row.line(), flush=True)
+            out.append(row)
     return out
 
 

@@ -24,7 +24,7 @@ import attrs
 import httpx
 
 from .replay import Recording, Script
-from .table import KEY, Row, _row, abatch, batch, ratios, stats
+from .table import KEY, Row, _row, atimed, ratios, stats, timed
 
 if TYPE_CHECKING:
     from signport import AsyncClient, Client, DocumentKind, Envelope
@@ -81,7 +81,8 @@ def unbounded_name(vendor: Vendor, count: int) -> str:
     return f"{vendor.title}: {count:,} concurrent async get(), no bound: throughput vs bounded raw"
 
 
-def _envelope(client: Client) -> Envelope:
+def sample(client: Client) -> Envelope:
+    """The tests' two-signer envelope, trimmed to what the vendor supports."""
     from ..samples import envelope
 
     return envelope(client.capabilities)
@@ -92,11 +93,13 @@ def _requests(script: Script) -> str:
     return f"{n} request" if n == 1 else f"{n} requests"
 
 
-def _flow(client: Client, env: Envelope, kind: DocumentKind, folder: Path) -> None:
+def full_flow(client: Client, env: Envelope, kind: DocumentKind, folder: Path) -> None:
+    """send -> get -> download ``kind`` into ``folder`` (overwriting the previous run's files)."""
     client.download(client.get(client.send(env)), to=folder, kind=kind, overwrite=True)
 
 
-async def _aflow(client: AsyncClient, env: Envelope, kind: DocumentKind, folder: Path) -> None:
+async def afull_flow(client: AsyncClient, env: Envelope, kind: DocumentKind, folder: Path) -> None:
+    """``full_flow`` with an ``AsyncClient``."""
     await client.download(await client.get(await client.send(env)), to=folder, kind=kind, overwrite=True)
 
 
@@ -121,11 +124,11 @@ def flow_row(vendor: Vendor, url: str, n: int) -> Row:
     """send -> get -> download, sync, vs the raw httpx script of the same requests."""
     kind = vendor.kind
     with _folders() as (ours_dir, raw_dir), vendor.connect(url) as client, httpx.Client() as raw:
-        env = _envelope(client)
-        script = record(vendor, url, lambda c: _flow(c, env, kind, ours_dir))
+        env = sample(client)
+        script = record(vendor, url, lambda c: full_flow(c, env, kind, ours_dir))
         script.check(script.run(raw, raw_dir))
-        values = stats(ratios(batch(lambda: _flow(client, env, kind, ours_dir)),
-                              batch(lambda: script.run(raw, raw_dir)), n))
+        values = stats(ratios(timed(lambda: full_flow(client, env, kind, ours_dir)),
+                              timed(lambda: script.run(raw, raw_dir)), n))
     return _row(flow_name(vendor, "sync"), values, 1.10, note=_requests(script))
 
 
@@ -134,15 +137,15 @@ def async_flow_row(vendor: Vendor, url: str, n: int) -> Row:
     kind = vendor.kind
     with _folders() as (ours_dir, raw_dir), asyncio.Runner() as runner:
         with vendor.connect(url) as probe:
-            env = _envelope(probe)
-        script = record(vendor, url, lambda c: _flow(c, env, kind, ours_dir))
+            env = sample(probe)
+        script = record(vendor, url, lambda c: full_flow(c, env, kind, ours_dir))
         stack = AsyncExitStack()
         try:
             client = runner.run(stack.enter_async_context(vendor.connect_async(url)))
             raw = runner.run(stack.enter_async_context(httpx.AsyncClient()))
             script.check(runner.run(script.arun(raw, raw_dir)))
-            values = stats(ratios(abatch(runner, lambda: _aflow(client, env, kind, ours_dir)),
-                                  abatch(runner, lambda: script.arun(raw, raw_dir)), n))
+            values = stats(ratios(atimed(runner, lambda: afull_flow(client, env, kind, ours_dir)),
+                                  atimed(runner, lambda: script.arun(raw, raw_dir)), n))
         finally:
             runner.run(stack.aclose())
     return _row(flow_name(vendor, "async"), values, 1.10, note=_requests(script))
@@ -151,7 +154,7 @@ def async_flow_row(vendor: Vendor, url: str, n: int) -> Row:
 def _sent(vendor: Vendor, url: str) -> tuple[str, Script]:
     """An envelope sent to the fake, and the raw httpx script of one ``get()`` of it."""
     with vendor.connect(url) as client:
-        sent = client.send(_envelope(client))
+        sent = client.send(sample(client))
     assert sent.id is not None
     return sent.id, record(vendor, url, lambda c: c.get(sent.id))
 
@@ -161,7 +164,7 @@ def get_row(vendor: Vendor, url: str, n: int) -> Row:
     envelope_id, script = _sent(vendor, url)
     with _folders() as (_, raw_dir), vendor.connect(url) as client, httpx.Client() as raw:
         script.check(script.run(raw, raw_dir))
-        values = stats(ratios(batch(lambda: client.get(envelope_id)), batch(lambda: script.run(raw, raw_dir)), n))
+        values = stats(ratios(timed(lambda: client.get(envelope_id)), timed(lambda: script.run(raw, raw_dir)), n))
     return _row(get_name(vendor), values, 1.05, note=_requests(script))
 
 
@@ -190,8 +193,8 @@ def concurrency_row(vendor: Vendor, url: str, count: int, n: int, *, bound: bool
                     script.check(statuses)
 
     with _folders() as (_, raw_dir):
-        times = ratios(batch(lambda: asyncio.run(gather(True, 100 if bound else count))),
-                       batch(lambda: asyncio.run(gather(False, 100))), n)
+        times = ratios(timed(lambda: asyncio.run(gather(True, 100 if bound else count))),
+                       timed(lambda: asyncio.run(gather(False, 100))), n)
     name = bounded_name(vendor, count) if bound else unbounded_name(vendor, count)
     return _row(name, stats([1 / t for t in times]), 0.95, at_least=True, note="every get succeeded")
 

@@ -1,9 +1,10 @@
-"""A row of the performance table and how it is timed: alternating pairs of batches, ours vs a baseline.
+"""A row of the performance table and how it is timed: pairs of batches, ours vs a baseline.
 
-Each pair runs the baseline, then ours, each as a batch of repetitions lasting at least
-``BATCH_SECONDS``, and keeps ``time(ours) / time(baseline)``; a row reports the median of the
-pairs with their spread (min..max). The rows that need no vendor fake live here too (import,
-``--help``, memory); the others are in ``flows``, ``parsing`` and ``local``.
+A pair is a batch of calls lasting at least ``BATCH_SECONDS`` per side, the baseline and ours
+alternating call by call (so a burst of load from elsewhere falls on both), and its ratio is the
+time ours spent over the time the baseline spent. A row reports the median of the pairs with their
+spread (min..max). The rows that need no vendor fake live here too (import, ``--help``, memory);
+the others are in ``flows``, ``parsing`` and ``local``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from collections.abc import Awaitable, Callable
 import attrs
 
 KEY = "bench-key-5c1d"
-#: Each side of a pair is a batch of repetitions lasting at least this long, so that a pair's ratio
+#: Each side of a pair is a batch of calls lasting at least this long in all, so that a pair's ratio
 #: does not hang on one scheduler hiccup (a single send -> get is a few milliseconds).
-BATCH_SECONDS = 0.05
+BATCH_SECONDS = 0.2
 
 Stats = tuple[float, float, float]
-Batch = Callable[[int], float]
+Timed = Callable[[], float]
 
 
 @attrs.frozen
@@ -38,10 +39,11 @@ class Row:
     goal: str
     met: bool
     note: str = ""
+    unit: str = "x"
 
     def line(self) -> str:
         mark = "met" if self.met else "NOT met"
-        text = (f"{self.figure:<78} {self.ratio:6.2f}x  (pairs {self.low:.2f}..{self.high:.2f})  "
+        text = (f"{self.figure:<78} {self.ratio:6.2f}{self.unit:<4} (pairs {self.low:.2f}..{self.high:.2f})  "
                 f"goal {self.goal:<13} {mark}")
         return f"{text}  [{self.note}]" if self.note else text
 
@@ -51,46 +53,48 @@ def stats(ratios: list[float]) -> Stats:
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
-def batch(fn: Callable[[], object]) -> Batch:
-    """``reps -> seconds`` for ``reps`` calls of ``fn`` in a row."""
-    def run(reps: int) -> float:
+def timed(fn: Callable[[], object]) -> Timed:
+    """One call of ``fn``, returning the seconds it took."""
+    def run() -> float:
         start = time.perf_counter()
-        for _ in range(reps):
-            fn()
+        fn()
         return time.perf_counter() - start
     return run
 
 
-def abatch(runner: asyncio.Runner, fn: Callable[[], Awaitable[object]]) -> Batch:
-    """``reps -> seconds`` for ``reps`` awaited calls of ``fn`` on ``runner``'s event loop."""
-    async def run(reps: int) -> float:
+def atimed(runner: asyncio.Runner, fn: Callable[[], Awaitable[object]]) -> Timed:
+    """One awaited call of ``fn`` on ``runner``'s event loop, returning the seconds it took (inside the loop)."""
+    async def run() -> float:
         start = time.perf_counter()
-        for _ in range(reps):
-            await fn()
+        await fn()
         return time.perf_counter() - start
-    return lambda reps: runner.run(run(reps))
+    return lambda: runner.run(run())
 
 
-def ratios(ours: Batch, base: Batch, n: int) -> list[float]:
-    """``n`` ratios time(ours) / time(baseline), the baseline first in each pair, after a warm-up of each.
+def ratios(ours: Timed, base: Timed, n: int) -> list[float]:
+    """``n`` pair ratios time(ours) / time(baseline), after a warm-up call of each.
 
-    The batch size is set once, from one timed call of each after the warm-up (unless the warm-up calls
-    were long already): enough repetitions for the faster side to last ``BATCH_SECONDS``.
+    A pair makes ``reps`` calls of each side, alternating (baseline first). ``reps`` is set once, from
+    a timed call of each after the warm-up (unless the warm-up calls were long already): enough for the
+    faster side to add up to ``BATCH_SECONDS``.
     """
-    fastest = min(ours(1), base(1))
+    fastest = min(ours(), base())
     if fastest < 4 * BATCH_SECONDS:  # first calls may pay for imports and connections: time again
-        fastest = min(ours(1), base(1))
+        fastest = min(ours(), base())
     reps = max(1, math.ceil(BATCH_SECONDS / max(fastest, 1e-9)))
     out = []
     for _ in range(n):
-        baseline = base(reps)
-        out.append(ours(reps) / baseline)
+        spent_ours = spent_base = 0.0
+        for _ in range(reps):
+            spent_base += base()
+            spent_ours += ours()
+        out.append(spent_ours / spent_base)
     return out
 
 
 def pairs(ours: Callable[[], object], base: Callable[[], object], n: int) -> Stats:
-    """Median, min and max of ``time(ours) / time(base)`` over ``n`` alternating pairs of batches."""
-    return stats(ratios(batch(ours), batch(base), n))
+    """Median, min and max of ``time(ours) / time(base)`` over ``n`` pairs of batches."""
+    return stats(ratios(timed(ours), timed(base), n))
 
 
 def _row(figure: str, values: Stats, goal: float, *, at_least: bool = False, note: str = "") -> Row:
@@ -121,7 +125,7 @@ def help_row(n: int) -> Row:
 
 
 def download_name(mib: int) -> str:
-    return f"download {mib} MiB: peak RSS growth (MiB, not a ratio)"
+    return f"download {mib} MiB: peak RSS growth"
 
 
 def upload_name(mib: int) -> str:
@@ -133,7 +137,7 @@ def download_row(mib: int) -> Row:
     from .memory import measure
 
     growth = measure("download", str(mib)) / 2**20
-    return Row(download_name(mib), growth, growth, growth, "≤ 20 MiB", growth <= 20, "one run")
+    return Row(download_name(mib), growth, growth, growth, "≤ 20 MiB", growth <= 20, "one run", unit=" MiB")
 
 
 def upload_row(url: str, mib: int) -> Row:

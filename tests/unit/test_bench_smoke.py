@@ -52,8 +52,8 @@ def test_the_full_flow_downloads_the_signed_documents(vendor_fake: tuple[flows.V
     """The script of the full flow ends with the downloads, made possible by the fakes' auto_complete."""
     vendor, url = vendor_fake
     with vendor.connect(url) as client:
-        env = flows._envelope(client)
-    script = flows.record(vendor, url, lambda c: flows._flow(c, env, vendor.kind, tmp_path))
+        env = flows.sample(client)
+    script = flows.record(vendor, url, lambda c: flows.full_flow(c, env, vendor.kind, tmp_path))
     written = sorted(p.name for p in tmp_path.iterdir())
     downloads = [s for s in script.steps if s.download]
     assert downloads
