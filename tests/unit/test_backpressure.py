@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.abc
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -62,7 +64,7 @@ async def test_the_same_gather_on_the_raw_pool_hits_pool_timeouts(fake: tuple[st
 async def test_default_client_gathers_many_gets(fake: tuple[str, str]) -> None:
     base, envelope_id = fake
     async with signport.connect_async("iinked", api_key=API_KEY, base_url=base) as client:
-        assert _pool_size(client._http) == POOL_LIMITS.max_connections  # type: ignore[arg-type]
+        assert _pool_size(client._http) == POOL_LIMITS.max_connections
         results = await asyncio.gather(*(client.get(envelope_id) for _ in range(150)))
     assert len(results) == 150
     assert all(r.id == envelope_id for r in results)
@@ -73,3 +75,28 @@ def test_pool_size_follows_a_supplied_client() -> None:
     assert _pool_size(httpx.AsyncClient(limits=httpx.Limits(max_connections=None))) is None
     mock = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     assert _pool_size(mock) == POOL_LIMITS.max_connections
+
+
+class _Lookups(importlib.abc.MetaPathFinder):
+    """A meta path finder that only records which modules Python searched for."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:  # type: ignore[override]
+        self.names.append(name)
+
+
+async def test_async_requests_search_for_no_module(fake: tuple[str, str]) -> None:
+    """Once warm, a request imports nothing: no failed import re-searched on every call (httpcore asks
+    for sniffio on each async request; without it installed every ask would scan sys.path)."""
+    base, envelope_id = fake
+    async with signport.connect_async("iinked", api_key=API_KEY, base_url=base) as client:
+        await client.get(envelope_id)
+        lookups = _Lookups()
+        sys.meta_path.insert(0, lookups)
+        try:
+            await asyncio.gather(*(client.get(envelope_id) for _ in range(10)))
+        finally:
+            sys.meta_path.remove(lookups)
+    assert lookups.names == []
