@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,21 +175,19 @@ def concurrency_row(vendor: Vendor, url: str, count: int, n: int, *, bound: bool
 
     async def gather(ours: bool, limit: int) -> None:
         gate = asyncio.Semaphore(limit)
-        async with AsyncExitStack() as stack:
-            if ours:
-                client = await stack.enter_async_context(vendor.connect_async(url))
-                call: Callable[[], Any] = lambda: client.get(envelope_id)  # noqa: E731
-            else:
-                raw = await stack.enter_async_context(httpx.AsyncClient())
-                call = lambda: script.arun(raw, raw_dir)  # noqa: E731
 
+        async def each(call: Callable[[], Awaitable[Any]]) -> list[Any]:
             async def one() -> Any:
                 async with gate:
                     return await call()
+            return await asyncio.gather(*(one() for _ in range(count)))
 
-            results = await asyncio.gather(*(one() for _ in range(count)))
-            if not ours:
-                for statuses in results:
+        if ours:
+            async with vendor.connect_async(url) as client:
+                await each(lambda: client.get(envelope_id))
+        else:
+            async with httpx.AsyncClient() as raw:
+                for statuses in await each(lambda: script.arun(raw, raw_dir)):
                     script.check(statuses)
 
     with _folders() as (_, raw_dir):
