@@ -22,7 +22,7 @@ def copy_in(document: Document, dest: Path) -> tuple[str, int]:
     """Stream ``document`` to ``dest``; returns its SHA-256 and size."""
     digest = hashlib.sha256()
     size = 0
-    with document.open() as src, atomic_file(dest) as out:
+    with document.open() as src, atomic_file(dest, durable=True) as out:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -82,7 +82,7 @@ def link_or_copy(src: Path, dest: Path) -> None:
     try:
         os.link(src, link)
     except OSError:
-        with atomic_file(dest) as out, src.open("rb") as fin:
+        with atomic_file(dest, durable=True) as out, src.open("rb") as fin:
             shutil.copyfileobj(fin, out, CHUNK)
         return
     try:

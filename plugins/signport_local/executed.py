@@ -40,7 +40,7 @@ def render_executed(store: Store, record: EnvelopeRecord, new_events: Sequence[E
             stamps, lines = document_stamps(store, record, document, record.signers, now)
             with stamping.opened(store.document_path(record.id, document.id)) as source:
                 executed = source.stamped(stamps, lines, name=document.name)
-                with atomic_file(folder / f"{document.id}.pdf") as out:
+                with atomic_file(folder / f"{document.id}.pdf", durable=True) as out:
                     document.executed_sha256 = stamping.write_pdf(executed, out)
                 if combined is not None:  # pypdf appends a document in memory as it appends a file's
                     combined.append(executed)  # type: ignore[arg-type]
@@ -49,7 +49,7 @@ def render_executed(store: Store, record: EnvelopeRecord, new_events: Sequence[E
         if combined is None:
             link_or_copy(folder / f"{record.documents[0].id}.pdf", folder / COMBINED_FILE)
         else:
-            with atomic_file(folder / COMBINED_FILE) as out:
+            with atomic_file(folder / COMBINED_FILE, durable=True) as out:
                 stamping.write_pdf(combined, out)
     except SignportError:
         raise

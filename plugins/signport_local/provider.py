@@ -432,7 +432,7 @@ class LocalProvider(Provider):
                                           f"{MAX_DRAWING // 1024} KiB", path="drawings", provider=NAME)
                 dest = self.store.drawing_path(record.id, field_id)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                with atomic_file(dest) as out:
+                with atomic_file(dest, durable=True) as out:
                     out.write(png)
                 written.append(dest)
 

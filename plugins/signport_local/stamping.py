@@ -390,7 +390,7 @@ def stamp_pdf(source: Path, dest: Path, stamps: Sequence[Stamp],
               signature_lines: Sequence[SignatureLine] = (), *, name: str = "") -> str:
     """Write ``source`` with ``stamps`` drawn on it (and a signature page for ``signature_lines``) to ``dest``,
     which appears only once complete; returns its SHA-256."""
-    with opened(source) as pdf, atomic_file(dest) as out:
+    with opened(source) as pdf, atomic_file(dest, durable=True) as out:
         return write_pdf(pdf.stamped(stamps, signature_lines, name=name), out)
 
 
@@ -404,7 +404,7 @@ def render_audit(trail: AuditTrail, dest: Path) -> None:
     width, height = A4
     margin = 50.0
     usable = width - 2 * margin
-    with atomic_file(dest) as out:
+    with atomic_file(dest, durable=True) as out:
         canvas = Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
         canvas.setTitle(f"Audit trail: {trail.subject}")
         canvas.setAuthor("signport local")

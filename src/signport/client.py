@@ -30,6 +30,7 @@ import stamina
 from . import downloads, transport
 from .capabilities import Capabilities
 from .config import (
+    check_durable_downloads,
     check_ignore_unsupported,
     check_retries,
     check_timeout,
@@ -405,12 +406,15 @@ class _BaseClient:
     """What both drivers hold: the provider, the operations, the retry policy."""
 
     def __init__(self, provider: Provider, *, timeout: float | None = None, retries: int | None = None,
-                 ignore_unsupported: Collection[str] = ()) -> None:
+                 ignore_unsupported: Collection[str] = (), durable_downloads: bool = False) -> None:
         self._provider = provider
         try:
             self._ops = _Operations(provider, ignore_unsupported)
             self.timeout = DEFAULT_TIMEOUT if timeout is None else check_timeout(timeout)
             attempts = transport.RetryPolicy().attempts if retries is None else check_retries(retries) + 1
+            #: Every downloaded file (and its name) is on disk when ``download`` returns (``fsync``),
+            #: for applications that delete the vendor's copy; else only a file that replaces one is.
+            self.durable_downloads = check_durable_downloads(durable_downloads)
         except SignportError as exc:
             raise _tag(exc, provider.name) from None
         self.retry = transport.RetryPolicy(attempts=attempts)
@@ -779,7 +783,7 @@ class Client(_BaseClient):
         download fails part-way, the files it created are removed and the ones it replaced restored.
         """
         flow, _ = self._ops.download(envelope_id, to, kind, overwrite)
-        with downloads.session(overwrite):
+        with downloads.session(overwrite, self.durable_downloads):
             return self.run(flow, progress)
 
     def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> str:
@@ -992,7 +996,7 @@ class AsyncClient(_BaseClient):
         all or nothing.
         """
         flow, _ = self._ops.download(envelope_id, to, kind, overwrite)
-        with downloads.session(overwrite):
+        with downloads.session(overwrite, self.durable_downloads):
             return await self.run(flow, progress)
 
     async def signing_url(self, envelope_id: EnvelopeRef, signer_id: SignerRef) -> str:
@@ -1027,30 +1031,29 @@ def _build_provider(name: str | None, settings: Mapping[str, Any]) -> tuple[Prov
 
 
 def _client_options(options: dict[str, Any], timeout: float | None, retries: int | None,
-                    ignore_unsupported: Collection[str] | None) -> dict[str, Any]:
-    if timeout is not None:
-        options["timeout"] = timeout
-    if retries is not None:
-        options["retries"] = retries
-    if ignore_unsupported is not None:
-        options["ignore_unsupported"] = ignore_unsupported
+                    ignore_unsupported: Collection[str] | None, durable_downloads: bool | None) -> dict[str, Any]:
+    for name, value in (("timeout", timeout), ("retries", retries), ("ignore_unsupported", ignore_unsupported),
+                        ("durable_downloads", durable_downloads)):
+        if value is not None:
+            options[name] = value
     return options
 
 
 def connect(name: str | None = None, /, *, timeout: float | None = None, retries: int | None = None,
-            ignore_unsupported: Collection[str] | None = None, transport: httpx.BaseTransport | None = None,
-            http: httpx.Client | None = None, **settings: Any) -> Client:
+            ignore_unsupported: Collection[str] | None = None, durable_downloads: bool | None = None,
+            transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None,
+            **settings: Any) -> Client:
     """A ``Client`` for provider ``name`` (else from config; default ``local``) with ``settings``."""
     provider, options = _build_provider(name, settings)
     return Client(provider, http=http, transport_=transport,
-                  **_client_options(options, timeout, retries, ignore_unsupported))
+                  **_client_options(options, timeout, retries, ignore_unsupported, durable_downloads))
 
 
 def connect_async(name: str | None = None, /, *, timeout: float | None = None, retries: int | None = None,
-                  ignore_unsupported: Collection[str] | None = None,
+                  ignore_unsupported: Collection[str] | None = None, durable_downloads: bool | None = None,
                   transport: httpx.AsyncBaseTransport | None = None, http: httpx.AsyncClient | None = None,
                   **settings: Any) -> AsyncClient:
     """An ``AsyncClient`` for provider ``name``; use it with ``async with``."""
     provider, options = _build_provider(name, settings)
     return AsyncClient(provider, http=http, transport_=transport,
-                       **_client_options(options, timeout, retries, ignore_unsupported))
+                       **_client_options(options, timeout, retries, ignore_unsupported, durable_downloads))

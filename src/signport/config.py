@@ -31,7 +31,7 @@ from .errors import ConfigError
 
 DEFAULT_PROVIDER = "local"
 #: Client-level options (not provider settings) that may also come from config.
-CLIENT_OPTIONS = ("timeout", "retries", "ignore_unsupported")
+CLIENT_OPTIONS = ("timeout", "retries", "ignore_unsupported", "durable_downloads")
 #: Keys allowed at the top level of the TOML file, besides one table per installed provider.
 TOP_LEVEL_KEYS = ("provider", *CLIENT_OPTIONS)
 
@@ -172,13 +172,17 @@ class _BadValue(ValueError):
     """A settings value of the wrong kind; the message describes the rule, never the value."""
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
 def _structure_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
+    if text in _TRUE:
         return True
-    if text in {"0", "false", "no", "off", ""}:
+    if text in _FALSE:
         return False
     raise _BadValue("must be true or false")
 
@@ -297,7 +301,7 @@ def _redact(text: str, secrets: Iterable[Any]) -> str:
 
 
 def client_options(file: ConfigFile | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Client-level options (timeout, retries, ignore_unsupported) from environment and TOML, checked."""
+    """Client-level options (``CLIENT_OPTIONS``) from environment and TOML, checked."""
     file = file if file is not None else load_file()
     environ = environ if environ is not None else os.environ
     out: dict[str, Any] = {}
@@ -348,6 +352,19 @@ def check_ignore_unsupported(value: Any, where: str = "ignore_unsupported", *, t
     return frozenset(names)
 
 
+def check_durable_downloads(value: Any, where: str = "durable_downloads", *, text: bool = False) -> bool:
+    """Whether every download is synced to disk: ``True`` or ``False``, and with ``text`` (environment,
+    TOML) also the words settings accept (``1``/``true``/``yes``/``on``, ``0``/``false``/``no``/``off``)."""
+    if isinstance(value, bool):
+        return value
+    if text and isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+    raise ConfigError(f"{where}: must be true or false")
+
+
 _CHECKS: dict[str, Any] = {
     "timeout": check_timeout, "retries": check_retries,
-    "ignore_unsupported": functools.partial(check_ignore_unsupported, text=True)}
+    "ignore_unsupported": functools.partial(check_ignore_unsupported, text=True),
+    "durable_downloads": functools.partial(check_durable_downloads, text=True)}

@@ -4,9 +4,10 @@
   none), ``%PDF-`` in the first KiB, and every byte ``Content-Length`` announced. A short body is an
   ``httpx.RemoteProtocolError`` (the drivers retry it like any broken connection); anything else is
   a ``ProviderError``.
-* ``session(overwrite)``: one ``download`` call. A file already at a target name is refused
+* ``session(overwrite, durable)``: one ``download`` call. A file already at a target name is refused
   (``ValidationError`` on ``to``) unless ``overwrite=True``; and the call is all or nothing: when it
-  fails part-way, the files it created are removed and the files it replaced are put back.
+  fails part-way, the files it created are removed and the files it replaced are put back. With
+  ``durable`` (the client's ``durable_downloads``), every file is on disk when the call returns.
 
 The drivers open the session; the writers in ``transport`` (``download_file``, ``atomic_copy``)
 place each finished temp file through it, so providers that write files themselves (``local``)
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -87,10 +89,13 @@ class PdfCheck:
 
 
 class Session:
-    """One ``download`` call: the overwrite rule, and what to undo if it fails."""
+    """One ``download`` call: the overwrite rule, whether its files must be durable, and what to undo
+    if it fails."""
 
-    def __init__(self, overwrite: bool) -> None:
+    def __init__(self, overwrite: bool, durable: bool = False) -> None:
         self.overwrite = overwrite
+        #: Read by ``transport.download_file``: ``fsync`` each file before it is placed.
+        self.durable = durable
         self.created: list[Path] = []
         self.replaced: list[tuple[Path, Path]] = []  # (the target, the previous file moved aside)
 
@@ -126,6 +131,23 @@ class Session:
                 os.unlink(tmp)
         self.created.append(dest)
 
+    def sync(self) -> None:
+        """With ``durable``, make the names of the files placed durable too (their data already is).
+
+        On POSIX a file's name lives in its folder, which has its own ``fsync``: without it, a crash
+        soon after the download could leave the data on disk under no name, and an application that
+        asked for durable downloads may already have deleted the vendor's copy. Without ``durable``
+        the names reach the disk with the OS's normal write-back, like the data of a new file.
+        """
+        if not self.durable:
+            return
+        for folder in dict.fromkeys(dest.parent for dest in [*self.created, *(d for d, _ in self.replaced)]):
+            try:
+                sync_folder(folder)
+            except OSError as exc:
+                raise ValidationError(f"cannot sync the folder {folder}: {exc.strerror or exc}",
+                                      path="to") from None
+
     def commit(self) -> None:
         """The download succeeded: drop the previous files kept for a rollback."""
         for _, backup in self.replaced:
@@ -146,6 +168,21 @@ class Session:
         self.replaced.clear()
 
 
+def sync_folder(folder: Path) -> None:
+    """``fsync`` the folder itself, so the names in it are durable (POSIX; Windows cannot open a folder,
+    and some file systems do not sync one: there, the names are as durable as the system makes them)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
+
+
 def _exists(dest: Path) -> ValidationError:
     return ValidationError(f"{dest.name} already exists in {dest.parent}; pass overwrite=True to replace it",
                            path="to")
@@ -160,12 +197,14 @@ def current() -> Session | None:
 
 
 @contextlib.contextmanager
-def session(overwrite: bool) -> Iterator[Session]:
-    """Run one download: commit its files if the block completes, roll them back if it raises."""
-    active = Session(overwrite)
+def session(overwrite: bool, durable: bool = False) -> Iterator[Session]:
+    """Run one download: commit its files if the block completes (after ``Session.sync``), roll them
+    back if it raises."""
+    active = Session(overwrite, durable)
     token = _current.set(active)
     try:
         yield active
+        active.sync()
     except BaseException:
         active.rollback()
         raise

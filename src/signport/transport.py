@@ -346,8 +346,15 @@ def target_path(folder: Path, filename: str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_file(dest: Path, place: Callable[[Path, Path], None] = os.replace) -> Iterator[IO[bytes]]:
-    """A temp file beside ``dest``, moved onto it by ``place(tmp, dest)`` only if the block completes."""
+def atomic_file(dest: Path, place: Callable[[Path, Path], None] = os.replace, *,
+                durable: bool) -> Iterator[IO[bytes]]:
+    """A temp file beside ``dest``, moved onto it by ``place(tmp, dest)`` only if the block completes.
+
+    Always atomic: ``dest`` is the complete file or what was there before. ``durable``: the file is
+    flushed to disk (``fsync``) before it is placed, so it survives a power loss or an OS crash that
+    follows; without it the data reaches the disk with the OS's normal write-back. The caller decides:
+    a file that is the only copy of its data is durable; see ``download_file`` for downloads.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     # Like any file the user's programs write: mode 0666 less the umask (mkstemp would force 0600).
     tmp = dest.parent / f".{dest.name}.{secrets.token_hex(6)}.part"
@@ -355,8 +362,8 @@ def atomic_file(dest: Path, place: Callable[[Path, Path], None] = os.replace) ->
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                sync_file(fh)
         place(tmp, dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -364,19 +371,35 @@ def atomic_file(dest: Path, place: Callable[[Path, Path], None] = os.replace) ->
         raise
 
 
+def sync_file(fh: IO[bytes]) -> None:
+    """Push what was written to ``fh`` through Python's buffer and the OS's cache onto the disk."""
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
 @contextlib.contextmanager
 def download_file(dest: Path, check: downloads.PdfCheck | None = None) -> Iterator[IO[bytes]]:
     """``atomic_file`` for a download: placed under the current download's rules (``downloads.session``),
     after ``check`` (if given) accepts the complete body. A failure to write (disk full, a folder in the
-    way) is a ``ValidationError`` on ``to`` rather than a bare ``OSError``."""
+    way) is a ``ValidationError`` on ``to`` rather than a bare ``OSError``.
+
+    Durable (``fsync`` before it is placed) when the download asks for it (``durable_downloads``) or
+    when the file replaces one already there; a new file is not: the vendor keeps the authoritative
+    copy, and the OS writes the data back soon after.
+    """
     active = downloads.current()
     if active is not None:
         active.claim(dest)
     try:
-        with atomic_file(dest, downloads.place) as fh:
+        with atomic_file(dest, downloads.place, durable=False) as fh:
             yield fh
             if check is not None:
                 check.finish()
+            # Synced here rather than by ``atomic_file``: decided once the file is complete, just
+            # before it is placed. A file at ``dest`` now is about to be replaced, and after a crash
+            # that follows the rename, the new copy must be on disk since the older one is gone.
+            if (active is not None and active.durable) or os.path.lexists(dest):
+                sync_file(fh)
     except OSError as exc:
         raise ValidationError(f"cannot write {dest.name}: {exc.strerror or exc}", path="to") from None
 
@@ -384,8 +407,8 @@ def download_file(dest: Path, check: downloads.PdfCheck | None = None) -> Iterat
 def atomic_copy(src: Path, folder: Path, filename: str) -> Path:
     """Copy ``src`` into ``folder`` as ``filename`` (sanitized) through a temp file; returns the path.
 
-    Inside a download (``downloads.session``) the copy follows its rules: no silent replace, undone
-    if the download fails later.
+    A download's copy: inside a download (``downloads.session``) the copy follows its rules (no silent
+    replace, undone if the download fails later, durable when asked); see ``download_file``.
     """
     dest = target_path(folder, filename)
     with src.open("rb") as fin, download_file(dest) as fout:

@@ -16,7 +16,8 @@ from . import toy
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for var in ("SIGNPORT_CONFIG", "SIGNPORT_PROVIDER", "SIGNPORT_TOY_TOKEN", "SIGNPORT_TOY_BASE_URL",
-                "SIGNPORT_TIMEOUT", "SIGNPORT_RETRIES", "SIGNPORT_IGNORE_UNSUPPORTED"):
+                "SIGNPORT_TIMEOUT", "SIGNPORT_RETRIES", "SIGNPORT_IGNORE_UNSUPPORTED",
+                "SIGNPORT_DURABLE_DOWNLOADS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
     registry.register_plugin(toy, name="toy-config")
@@ -160,6 +161,7 @@ BAD_CLIENT_OPTIONS = [
     ("timeout", True), ("timeout", [1]), ("retries", -5), ("retries", 2.5), ("retries", "many"),
     ("retries", float("nan")), ("retries", False), ("ignore_unsupported", "fields"),
     ("ignore_unsupported", ["feilds"]), ("ignore_unsupported", [3]), ("ignore_unsupported", 7),
+    ("durable_downloads", "yes"), ("durable_downloads", 1), ("durable_downloads", [True]),
 ]
 
 
@@ -185,6 +187,7 @@ def test_the_client_constructor_checks_too(name: str, value: object) -> None:
 @pytest.mark.parametrize(("var", "value"), [
     ("SIGNPORT_RETRIES", "-2"), ("SIGNPORT_RETRIES", "two"), ("SIGNPORT_TIMEOUT", "nan"),
     ("SIGNPORT_TIMEOUT", "-1"), ("SIGNPORT_TIMEOUT", "slow"), ("SIGNPORT_IGNORE_UNSUPPORTED", "fields,colour"),
+    ("SIGNPORT_DURABLE_DOWNLOADS", "maybe"), ("SIGNPORT_DURABLE_DOWNLOADS", "2"),
 ])
 def test_a_bad_client_option_in_the_environment_names_the_variable(
         var: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,12 +201,43 @@ def test_a_bad_client_option_in_the_environment_names_the_variable(
 @pytest.mark.parametrize(("line", "name"), [
     ("timeout = -3", "timeout"), ('timeout = "soon"', "timeout"), ("retries = -1", "retries"),
     ("retries = 1.5", "retries"), ("timeout = nan", "timeout"), ('ignore_unsupported = ["nope"]', "ignore_unsupported"),
+    ("durable_downloads = 1", "durable_downloads"), ('durable_downloads = "sometimes"', "durable_downloads"),
 ])
 def test_a_bad_client_option_in_the_file_names_the_key_and_the_file(line: str, name: str, tmp_path: Path) -> None:
     (tmp_path / "signport.toml").write_text(line + "\n")
     with pytest.raises(signport.ConfigError) as info:
         signport.connect("toy")
     assert f"{name} in {tmp_path / 'signport.toml'}" in str(info.value)
+
+
+def test_durable_downloads_is_off_by_default() -> None:
+    with signport.connect("toy") as client:
+        assert client.durable_downloads is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), (" Yes ", True), ("on", True),
+                                                 ("0", False), ("false", False), ("no", False), ("OFF", False)])
+def test_durable_downloads_from_the_environment(value: str, expected: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNPORT_DURABLE_DOWNLOADS", value)
+    with signport.connect("toy") as client:
+        assert client.durable_downloads is expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [("durable_downloads = true", True),
+                                                ("durable_downloads = false", False),
+                                                ('durable_downloads = "yes"', True)])
+def test_durable_downloads_from_the_file(line: str, expected: bool, tmp_path: Path) -> None:
+    (tmp_path / "signport.toml").write_text(line + "\n")
+    with signport.connect("toy") as client:
+        assert client.durable_downloads is expected
+
+
+async def test_durable_downloads_keyword_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNPORT_DURABLE_DOWNLOADS", "true")
+    with signport.connect("toy", durable_downloads=False) as client:
+        assert client.durable_downloads is False
+    async with signport.connect_async("toy") as aclient:
+        assert aclient.durable_downloads is True
 
 
 def test_good_client_options_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -287,7 +321,7 @@ def test_an_unknown_setting_lists_the_client_options_and_suggests(tmp_path: Path
         signport.connect("local", path=tmp_path, timeuot=3)
     text = str(info.value)
     assert "did you mean 'timeout'?" in text
-    assert "client options: timeout, retries, ignore_unsupported" in text
+    assert "client options: timeout, retries, ignore_unsupported, durable_downloads" in text
     assert "local settings: busy_timeout, " in text
 
 

@@ -49,6 +49,6 @@ def rendered_page(pdf: Path, number: int, cache: Path) -> Path:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False)
     cache.mkdir(parents=True, exist_ok=True)
-    with atomic_file(dest) as out:
+    with atomic_file(dest, durable=True) as out:
         out.write(buffer.getvalue())
     return dest
