@@ -194,10 +194,16 @@ def test_local_store_writes_are_synced_and_its_downloads_follow_the_download_rul
         assert syncs.counts == (0, 0)
         client.download(sent.id, to=out, overwrite=True)
         assert syncs.counts == (len(first), 0)
+        syncs.reset()
+        client.download(sent.id, to=tmp_path / "copies", kind="signer_copies")  # stamped straight into the download
+        assert syncs.counts == (0, 0)
     syncs.reset()
     with signport.connect("local", path=tmp_path / "store", durable_downloads=True) as client:
         client.download(sent.id, to=tmp_path / "durable")
         assert syncs.counts == (len(first), 1)
+        syncs.reset()
+        copies = client.download(sent.id, to=tmp_path / "durable", kind="signer_copies")
+        assert syncs.counts == (len(copies), 1)
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
