@@ -273,7 +273,10 @@ class EasyInkProvider(Provider):
         """``_fresh`` for a draft this flow just built or changed and did not start: its draft view
         (§6.1 #2) is the one read (``get`` would first ask for a session view, which a draft has not)."""
         def read() -> Flow[Envelope]:
-            return payloads.parse_draft((yield from self._draft_view(draft_id)))
+            draft = yield from self._draft_view(draft_id)
+            if payloads.as_str(draft.get("signingSessionId")) is None:
+                raise ProviderError("EasyInk answered the draft view without its id", provider=PROVIDER)
+            return payloads.parse_draft(draft)
 
         return (yield from read_back(read(), draft_id, provider=PROVIDER, done=done, applied=applied))
 

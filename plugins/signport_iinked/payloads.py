@@ -324,6 +324,11 @@ def returned_package(payload: Any, package_id: str) -> Json | None:
     return None
 
 
+def package_id_in(package: Json) -> str | None:
+    """The ``packageId`` a package payload names, if any."""
+    return _text(package.get("packageId"))
+
+
 def has_signer_links(package: Json) -> bool:
     """Whether any signer of a Package carries its ``signLink`` (§5.10)."""
     return any(link_of(row.get("signLink")) for row in as_maps(package.get("signers")))

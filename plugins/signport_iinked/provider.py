@@ -398,8 +398,14 @@ class IinkedProvider(Provider):
         return payloads.parse_envelope(package)
 
     def _package(self, package_id: str) -> Flow[Json]:
+        """The full Package (§5.6). An answer without a ``packageId`` is not one: a ``ProviderError`` (after a
+        change, ``read_back`` then names the package instead of returning an envelope without an id)."""
         response = yield self.routes.package(package_id)
-        return payloads.unwrap(payloads.as_map(json_body(self.check(response))))
+        package = payloads.unwrap(payloads.as_map(json_body(self.check(response))))
+        if not payloads.package_id_in(package):
+            raise ProviderError(f"iinked: the answer for package {package_id} is not a package", provider=PROVIDER,
+                                status=response.status_code)
+        return package
 
     def _status(self, package_id: str) -> Flow[Json]:
         response = yield self.routes.status(package_id)

@@ -485,3 +485,13 @@ def test_an_update_answer_without_the_package_is_read_back(script: Script, provi
     env = script.run(provider.update_draft("pkg-1", DraftUpdate(subject="NDA v2"), {}), Bare("draft"))
     assert script.calls() == ["GET /packages/pkg-1/status", "POST /packages/update", "GET /packages/pkg-1"]
     assert env.id == "pkg-1"
+
+
+@pytest.mark.parametrize("answer", [{}, [], {"package": None}, {"name": "no id"}])
+def test_a_read_back_that_is_not_a_package_names_the_package(script: Script, provider: IinkedProvider,
+                                                             answer: Any) -> None:
+    vendor = Vendor("draft", fail={"/packages/pkg-1": reply(200, answer)})
+    with pytest.raises(PartialFailure) as info:
+        script.run(provider.send_draft("pkg-1"), vendor)
+    assert info.value.envelope_id == "pkg-1"
+    assert script.calls()[-1] == "GET /packages/pkg-1"
