@@ -45,7 +45,7 @@ def test_public_names_still_resolve_on_first_use() -> None:
 
 
 #: All that building the help takes from signport: the command declarations, the errors, the state enums.
-HELP_NEEDS = {"signport", "signport.cli", "signport.errors", "signport.states"}
+HELP_NEEDS = {"signport", "signport.cli", "signport.errors", "signport.lazy", "signport.states"}
 #: Libraries the commands use and their help does not.
 NOT_FOR_HELP = ("httpx", "httpcore", "attr", "attrs", "cattrs", "pluggy", "stamina", "platformdirs", "tomllib")
 

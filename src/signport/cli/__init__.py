@@ -22,6 +22,7 @@ import click
 
 from .. import __version__
 from ..errors import SignportError
+from ..lazy import lazy_attributes
 from ..states import DocumentKind, FieldType, State
 
 if TYPE_CHECKING:
@@ -375,15 +376,7 @@ _HELPERS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HELPERS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'signport.cli' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HELPERS)
 
 
 __all__ = [
