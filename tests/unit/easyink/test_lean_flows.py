@@ -10,26 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 import signport
 from signport import DocumentKind, Envelope, State
 from signport_easyink import payloads
 
+from ...counting import CountingTransport
 from ...samples import envelope
-
-
-class Counting(httpx.HTTPTransport):
-    """Sends every request for real and keeps ``METHOD path`` (without ``/api/``) of each."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls.append(f"{request.method} {request.url.path.removeprefix('/api/')}")
-        return super().handle_request(request)
 
 
 class Lean:
@@ -37,7 +25,7 @@ class Lean:
 
     def __init__(self, settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
         self.settings = settings
-        self.transport = Counting()
+        self.transport = CountingTransport("/api/")
         self.parsed: list[str] = []
         for name in ("parse_session", "parse_draft", "parse_envelope"):
             monkeypatch.setattr(payloads, name, self._counted(name, getattr(payloads, name)))

@@ -17,20 +17,9 @@ import signport
 from signport import DocumentKind, Envelope, State
 from signport_iinked import payloads
 
+from ...counting import CountingTransport
 from ...samples import envelope
 from .conftest import API_KEY
-
-
-class Counting(httpx.HTTPTransport):
-    """Sends every request for real and keeps ``METHOD /path`` (relative to the API base) of each."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls.append(f"{request.method} {request.url.path.removeprefix('/api/v1')}")
-        return super().handle_request(request)
 
 
 class Lean:
@@ -38,7 +27,7 @@ class Lean:
 
     def __init__(self, fake_url: str, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> None:
         self.fake_url = fake_url
-        self.transport = Counting()
+        self.transport = CountingTransport("/api/v1")
         self.parsed: list[Any] = []
         parse = payloads.parse_envelope
 
