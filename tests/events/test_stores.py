@@ -6,6 +6,7 @@ PostgreSQL runs for real (tests/pgserver.py starts it); nothing is mocked.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -113,10 +114,29 @@ def test_locks(make: Callable[[], Store]) -> None:
     assert a.try_lock("k", "A")
 
 
-def test_a_dead_holder_lets_go(make: Callable[[], Store]) -> None:
+def test_closing_lets_go_at_once(make: Callable[[], Store]) -> None:
     a, b = make(), make()
     if isinstance(a, SQLiteStore):
         a.lease = -1  # SQLite: a lease that has run out (its holder died without letting go)
     assert a.try_lock("k", "A")
-    a.close()  # PostgreSQL: the session ends, its advisory locks with it
+    a.close()  # PostgreSQL: close lets go before the session ends
     assert b.try_lock("k", "B")
+
+
+def test_a_dead_holder_lets_go(make: Callable[[], Store]) -> None:
+    a, b = make(), make()
+    if isinstance(a, SQLiteStore):
+        a.lease = -1
+        assert a.try_lock("k", "A")
+        assert b.try_lock("k", "B")
+        return
+    assert isinstance(a, PostgresStore)
+    assert a.try_lock("k", "A")
+    assert not b.try_lock("k", "B")
+    # The holder's session dies without a word: the server frees its locks once it notices.
+    pid = a._locks().info.backend_pid
+    b._rows("SELECT pg_terminate_backend(%s)", (pid,))
+    deadline = time.monotonic() + 30
+    while not b.try_lock("k", "B"):
+        assert time.monotonic() < deadline, "the dead holder's lock was never freed"
+        time.sleep(0.02)

@@ -8,6 +8,7 @@ watcher that dies lets go of them with its connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -103,6 +104,12 @@ class PostgresStore(Store):
     def close(self) -> None:
         with self._lock:
             if self._pid == os.getpid():
+                if self._held and self._locks_conn is not None and not self._locks_conn.closed:
+                    # Let go now: a closed connection's locks are freed only when the server
+                    # notices, a moment later, and another holder may be asking meanwhile.
+                    # (A connection already gone has its locks freed by the server with it.)
+                    with contextlib.suppress(self._psycopg.Error):
+                        self._locks_conn.execute("SELECT pg_advisory_unlock_all()")
                 for conn in (self._conn, self._locks_conn):
                     if conn is not None:
                         conn.close()
