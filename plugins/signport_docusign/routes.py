@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import attrs
 import httpx
+
+from signport.transport import parse_url
+from signport.wire import path_segment
 
 ACCOUNT = "/v2.1/accounts/{accountId}"
 ENVELOPE = ACCOUNT + "/envelopes/{envelopeId}"
@@ -62,12 +64,12 @@ class Routes:
     def url(self, name: str, **ids: str) -> str:
         """The absolute URL of route ``name``, ids percent-encoded (no ``/`` can slip in)."""
         values = {"accountId": self.account_id, **ids}
-        return self.rest_base + ROUTES[name].path.format(**{k: quote(v, safe="") for k, v in values.items()})
+        return self.rest_base + ROUTES[name].path.format(**{k: path_segment(v) for k, v in values.items()})
 
     def request(self, name: str, *, json: Any = None, params: Mapping[str, str] | None = None,
                 **ids: str) -> httpx.Request:
         """A request for route ``name`` with an optional JSON body and query."""
-        return httpx.Request(ROUTES[name].method, self.url(name, **ids), json=json,
+        return httpx.Request(ROUTES[name].method, parse_url(self.url(name, **ids)), json=json,
                              params=dict(params) if params else None)
 
     # --- one method per route, so flows read like the reference -----------------------------

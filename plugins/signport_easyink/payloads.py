@@ -33,7 +33,9 @@ def as_str(value: Any) -> str | None:
 
 def as_list(value: Any) -> list[Mapping[str, Any]]:
     """The mappings of a JSON array (``null`` and junk give ``[]``)."""
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if type(v) is dict or isinstance(v, Mapping)]  # decoded JSON: no ABC check
 
 
 def parse_id(body: Any, what: str) -> str:

@@ -8,12 +8,16 @@ one-line change here: the flows and the fake both read this table.
 
 from __future__ import annotations
 
+import functools
+import string
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import quote
 
 import attrs
 import httpx
+
+from signport.transport import parse_url
+from signport.wire import path_segment
 
 Provenance = Literal["documented", "inferred"]
 
@@ -32,16 +36,20 @@ class Route:
     @property
     def params(self) -> tuple[str, ...]:
         """Names of the path parameters, in order."""
-        import string
-
-        return tuple(f for _, f, _, _ in string.Formatter().parse(self.path) if f)
+        return _path_params(self.path)
 
     def format(self, **params: str) -> str:
         """The path with each parameter quoted (ids never carry a ``/``)."""
-        missing = set(self.params) - set(params)
-        if missing:
+        names = _path_params(self.path)
+        if len(params) < len(names) or not all(n in params for n in names):
+            missing = set(names) - set(params)
             raise TypeError(f"{self.name}: missing path parameter(s) {', '.join(sorted(missing))}")
-        return self.path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+        return self.path.format(**{k: path_segment(str(v)) for k, v in params.items()})
+
+
+@functools.cache
+def _path_params(path: str) -> tuple[str, ...]:
+    return tuple(f for _, f, _, _ in string.Formatter().parse(path) if f)
 
 
 _D = "/api/signingSessionDrafts"
@@ -119,7 +127,7 @@ class Routes:
         headers = {"Accept": "application/json"}
         if route.method == "HEAD":
             headers = {}
-        return httpx.Request(route.method, url, json=json, params=params, files=files, headers=headers)
+        return httpx.Request(route.method, parse_url(url), json=json, params=params, files=files, headers=headers)
 
     def url(self, name: str, **path: str) -> str:
         """The absolute URL of operation ``name``."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import attrs
 import httpx
 
 from signport.multipart import FilePart, multipart_request
 from signport.provider import idempotent
+from signport.transport import parse_url
+from signport.wire import path_segment
 
 
 @attrs.frozen(slots=True)
@@ -53,12 +54,12 @@ class Routes:
     def url(self, name: str, **ids: str) -> str:
         """The absolute URL of route ``name`` with its path ids percent-encoded (no ``/`` can slip in)."""
         route = ROUTES[name]
-        return self.base_url + route.path.format(**{k: quote(v, safe="") for k, v in ids.items()})
+        return self.base_url + route.path.format(**{k: path_segment(v) for k, v in ids.items()})
 
     def request(self, name: str, *, json: Any = None, **ids: str) -> httpx.Request:
         """A request for route ``name``; ``json`` is the body (only for POST routes that take one)."""
         route = ROUTES[name]
-        return httpx.Request(route.method, self.url(name, **ids), json=json)
+        return httpx.Request(route.method, parse_url(self.url(name, **ids)), json=json)
 
     # --- one method per route, so flows read like the reference ---------------------------
     def upload(self, part: FilePart, *, external_id: str | None = None) -> httpx.Request:

@@ -53,6 +53,11 @@ def _kind(value: object) -> str:
 
 
 def _sequence(value: Any, cls: type, path: str, example: str) -> tuple[Any, ...]:
+    # The common cases first (a parser's tuple, a caller's list): no ABC checks for them.
+    if type(value) is tuple:
+        return value
+    if type(value) is list:
+        return tuple(value)
     if isinstance(value, cls):
         raise ValidationError(f"must be a list (e.g. [{example}]), not a single {cls.__name__}", path=path)
     if value is None or isinstance(value, str | bytes | bytearray | Mapping):
@@ -78,6 +83,8 @@ def _fields(value: Iterable[Field]) -> tuple[Field, ...]:
 
 
 def _member(cls: type[E], value: object, path: str) -> E:
+    if type(value) is cls:
+        return value  # already a member: no enum lookup
     try:
         return cls(value)
     except ValueError:
@@ -122,6 +129,8 @@ def _remove_documents(value: Iterable[str] | str) -> tuple[str, ...]:
 
 
 def _deliveries(value: Iterable[Delivery] | Delivery) -> frozenset[Delivery]:
+    if type(value) is frozenset and all(type(v) is Delivery for v in value):
+        return value
     if isinstance(value, Delivery | str):
         value = [value]
     if value is None or isinstance(value, bytes | Mapping):
@@ -372,8 +381,14 @@ class StoredEnvelope(Envelope):
             return envelope
         if not envelope.id:
             raise ValueError("the envelope has no id")
-        values = {a.name: getattr(envelope, a.name) for a in attrs.fields(Envelope)}
-        return cls(**values)
+        # The values are an Envelope's already (converted, copied): carried over as they are.
+        stored = object.__new__(cls)
+        for name in _ENVELOPE_ATTRIBUTES:
+            object.__setattr__(stored, name, getattr(envelope, name))
+        return stored
+
+
+_ENVELOPE_ATTRIBUTES = tuple(a.name for a in attrs.fields(Envelope))
 
 
 #: An envelope or its id: what every client method taking an envelope accepts.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import re
@@ -33,6 +34,16 @@ log = logging.getLogger("signport.http")
 # A library stays silent until the application configures logging: without this, Python's
 # "last resort" handler would print signport's warnings on stderr.
 logging.getLogger("signport").addHandler(logging.NullHandler())
+
+@functools.lru_cache(maxsize=1024)
+def parse_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, parsed once per distinct URL and shared (an ``httpx.URL`` is immutable).
+
+    httpx validates a URL character by character each time it is built; a poll of one envelope, or a
+    thousand concurrent reads of it, now parse its URL once. Bounded: URLs seen once age out.
+    """
+    return httpx.URL(url)
+
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Statuses worth another try on an idempotent request.
@@ -179,9 +190,9 @@ def is_idempotent(request: httpx.Request) -> bool:
 
 def retry_decision(request: httpx.Request, response: httpx.Response) -> float | bool:
     """False, True (default backoff) or a wait in seconds (from ``Retry-After``)."""
-    from .provider import retry_after
-
     if response.status_code == 429 or (response.status_code in RETRY_STATUSES and is_idempotent(request)):
+        from .provider import retry_after
+
         wait = retry_after(response)
         return True if wait is None else wait
     return False

@@ -1,4 +1,4 @@
-"""Tolerant readers and strict writers for values that cross the wire (timestamps).
+"""Tolerant readers and strict writers for values that cross the wire (timestamps, path segments).
 
 Vendors write ISO 8601 with anywhere from 0 to 7 fractional digits (.NET ticks),
 ``Z`` or a numeric offset, sometimes a space instead of ``T``; Python's
@@ -11,6 +11,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
+
+#: What a URL path segment carries as it is (RFC 3986 unreserved characters).
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def path_segment(value: str) -> str:
+    """``value`` percent-encoded for one URL path segment: no ``/`` (or anything else) can slip in.
+    Ids made of unreserved characters (UUIDs, most vendor ids) come back as they are, without a scan."""
+    if _UNRESERVED.fullmatch(value):
+        return value
+    return quote(value, safe="")
+
 
 _TIMESTAMP = re.compile(
     r"^\s*(?P<date>\d{4}-\d{2}-\d{2})"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import attrs
 import pytest
 
-from signport import Delivery, DraftUpdate, Envelope, FieldType, SignerState, State
+from signport import Delivery, DraftUpdate, Envelope, FieldType, Signer, SignerState, SigningOrder, State
 from signport.convert import converter, structure, unstructure
+from signport.model import StoredEnvelope
 
 from ..samples import envelope
 
@@ -77,3 +78,25 @@ def test_a_lone_id_to_remove_is_one_id() -> None:
     assert update.remove_signers == ("s1",)
     assert update.remove_documents == ("d1",)
     assert DraftUpdate(remove_signers=["s1", "s2"]).remove_signers == ("s1", "s2")
+
+
+def test_stored_envelope_of_carries_every_attribute() -> None:
+    env = attrs.evolve(envelope(), id="e1", raw={"k": "v"}, state=State.SENT, native_state="open")
+    stored = StoredEnvelope.of(env)
+    assert {a.name for a in attrs.fields(StoredEnvelope)} == {a.name for a in attrs.fields(Envelope)}
+    for a in attrs.fields(Envelope):
+        assert getattr(stored, a.name) is getattr(env, a.name), a.name
+    assert stored == StoredEnvelope(**{a.name: getattr(env, a.name) for a in attrs.fields(Envelope)})
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        stored.subject = "x"  # type: ignore[misc]
+
+
+def test_converters_take_what_parsers_and_callers_give() -> None:
+    signer = Signer(first_name="A", last_name="B")
+    as_list = Envelope(subject="s", signers=[signer], order="sequential")  # type: ignore[arg-type]
+    as_tuple = Envelope(subject="s", signers=(signer,), order=SigningOrder.SEQUENTIAL)
+    assert as_list == as_tuple
+    assert type(as_list.signers) is tuple
+    assert as_list.order is SigningOrder.SEQUENTIAL
+    assert Signer(first_name="A", last_name="B", delivery=frozenset({Delivery.SMS})).delivery == {Delivery.SMS}
+    assert Signer(first_name="A", last_name="B", delivery="sms").delivery == {Delivery.SMS}  # type: ignore[arg-type]

@@ -141,3 +141,17 @@ def test_download_names_cannot_leave_the_folder() -> None:
     assert download_filenames(DocumentKind.COMBINED, []) == ["document-combined.pdf"]
     assert download_filenames(DocumentKind.EXECUTED, []) == []
     assert document_stem(" Report.PDF ") == "Report"
+
+
+def test_parse_url_parses_each_url_once_and_shares_it() -> None:
+    import httpx
+
+    from signport.transport import parse_url
+
+    url = "https://api.example.com/v1/packages/3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    first = parse_url(url)
+    assert first == httpx.URL(url)
+    assert parse_url(url) is first  # parsed once
+    request = httpx.Request("GET", first, params={"a": "1"})
+    assert str(request.url).endswith("?a=1")
+    assert str(parse_url(url)) == url  # a request's params never touch the shared URL

@@ -70,3 +70,14 @@ def test_format() -> None:
 def test_round_trip() -> None:
     stamp = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
     assert parse_timestamp(format_timestamp(stamp)) == stamp
+
+
+@pytest.mark.parametrize("value", ["3fa85f64-5717-4562-b3fc-2c963f66afa6", "a.b_c~d-E9", "a/b", "a b", "é",
+                                   "100%", "a?b#c", "..", "x%2Fy"])
+def test_path_segment_is_quote_without_safe_characters(value: str) -> None:
+    from urllib.parse import quote
+
+    from signport.wire import path_segment
+
+    assert path_segment(value) == quote(value, safe="")
+    assert "/" not in path_segment(value)
