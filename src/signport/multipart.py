@@ -202,13 +202,30 @@ class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
         """``Content-Type`` and ``Content-Length`` for the request."""
         return {"Content-Type": self.content_type, "Content-Length": str(self.content_length)}
 
-    def __iter__(self) -> Iterator[bytes]:
+    def _pieces(self) -> Iterator[bytes]:
         yield from self._heads
         for head, part in zip(self._part_heads, self.parts, strict=True):
             yield head
             yield from part.chunks()
             yield b"\r\n"
         yield self._tail
+
+    def __iter__(self) -> Iterator[bytes]:
+        # Small pieces (part heads, a small file, the tail) go out together, each write to the
+        # socket costs a system call; a piece of CHUNK bytes or more goes as it is, never copied.
+        pending: list[bytes] = []
+        size = 0
+        for piece in self._pieces():
+            if pending and size + len(piece) > CHUNK:
+                yield b"".join(pending)
+                pending, size = [], 0
+            if len(piece) >= CHUNK:
+                yield piece
+                continue
+            pending.append(piece)
+            size += len(piece)
+        if pending:
+            yield b"".join(pending)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         # Local disk reads are short; httpx's own file encoder reads synchronously too.

@@ -134,3 +134,16 @@ def test_multipart_request_through_a_transport(tmp_path: Path) -> None:
     assert int(headers["content-length"]) == len(seen["body"])  # type: ignore[arg-type]
     assert request.url.params["type"] == "temporary"
     assert headers["host"] == "x.test"
+
+
+def test_small_pieces_go_out_together(tmp_path: Path) -> None:
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.4 hello")
+    small = MultipartBody([FilePart("a.pdf", "application/pdf", path=pdf)], fields={"note": "hi"})
+    assert len(list(small)) == 1, "heads, a small file and the tail: one write"
+    big = b"%PDF-1.4\n" + bytes(200 * 1024)
+    body = MultipartBody([FilePart("a.pdf", "application/pdf", content=big)])
+    chunks = list(body)
+    assert any(c is big for c in chunks), "a large in-memory document is sent as it is, not copied"
+    assert len(chunks) == 3  # the head, the document, the closing lines
+    assert b"".join(chunks) == b"".join(body._pieces())
