@@ -54,6 +54,8 @@ def as_maps(value: Any) -> list[Json]:
 
 def _text(value: Any) -> str | None:
     """A non-blank string as given, a number as text; anything else ``None``."""
+    if type(value) is str:  # the usual case first
+        return value if value.strip() else None
     if value is None:
         return None
     if isinstance(value, str):
@@ -217,6 +219,8 @@ def _signers(first: Json, full: Json, revisions: Mapping[str, list[Json]],
     for row in _by_position(as_maps(first.get("signers"))):
         signer_id = _text(row.get("signerId"))
         package_row = full_by_id.get(signer_id or "") or row
+        # What the row read lacks, the Package's row may give (when a status was read beside it).
+        other = package_row if package_row is not row else _EMPTY
         revs = revisions.get(signer_id or "", [])
         state = signer_state(row, package_row, revs, native)
         signed_at = None
@@ -226,11 +230,11 @@ def _signers(first: Json, full: Json, revisions: Mapping[str, list[Json]],
         position = _position(row)
         declined = package_row.get("timeDeclined")
         out.append(Signer(
-            first_name=_text(row.get("firstName")) or _text(package_row.get("firstName")) or "",
-            last_name=_text(row.get("lastName")) or _text(package_row.get("lastName")) or "",
+            first_name=_text(row.get("firstName")) or _text(other.get("firstName")) or "",
+            last_name=_text(row.get("lastName")) or _text(other.get("lastName")) or "",
             # §5.5 example: "mobileNumber": "" means none.
-            email=_text(row.get("email")) or _text(package_row.get("email")),
-            phone=_text(row.get("mobileNumber")) or _text(package_row.get("mobileNumber")),
+            email=_text(row.get("email")) or _text(other.get("email")),
+            phone=_text(row.get("mobileNumber")) or _text(other.get("mobileNumber")),
             language=_text(package_row.get("locale")),
             id=signer_id,
             state=state,
@@ -240,7 +244,7 @@ def _signers(first: Json, full: Json, revisions: Mapping[str, list[Json]],
             declined_at=parse_timestamp(declined) if declined else None,
             decline_reason=_text(package_row.get("declineReason")) or _text(package_row.get("declineMessage")),
             # §5.10/§12.5: a string in the guide, an object in the status example.
-            signing_url=link_of(row.get("signLink")) or link_of(package_row.get("signLink")),
+            signing_url=link_of(row.get("signLink")) or link_of(other.get("signLink")),
             raw=row,
         ))
     return tuple(out)
@@ -253,18 +257,25 @@ def signer_state(row: Json, full: Json, revisions: Sequence[Json], native: str |
     and not mapped.
     """
     if (_text(full.get("timeDeclined")) or _text(full.get("declineReason")) or _text(full.get("declineMessage"))
-            or _text(row.get("timeDeclined"))):
+            or (full is not row and _text(row.get("timeDeclined")))):
         return SignerState.DECLINED
     if native == "executed":
         return SignerState.SIGNED
-    if (revisions and all(r.get("isSigned") is True for r in revisions)) or row.get("isExecuted") is True \
-            or full.get("isExecuted") is True:
+    if row.get("isExecuted") is True or full.get("isExecuted") is True:
         return SignerState.SIGNED
+    if revisions:
+        for r in revisions:
+            if r.get("isSigned") is not True:
+                break
+        else:
+            return SignerState.SIGNED
     if native != "open":
         return SignerState.PENDING
-    if any(r.get("isNext") is True for r in revisions) or row.get("isNext") is True or full.get("next") is True \
-            or full.get("isNext") is True:
+    if row.get("isNext") is True or full.get("next") is True or full.get("isNext") is True:
         return SignerState.NEXT
+    for r in revisions:
+        if r.get("isNext") is True:
+            return SignerState.NEXT
     return SignerState.PENDING
 
 
