@@ -40,7 +40,12 @@ _EMPTY: Json = MappingProxyType({})
 # --- tolerant accessors ------------------------------------------------------------------------
 def as_map(value: Any) -> Json:
     """``value`` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict | Mapping) else _EMPTY
+    return value if is_map(value) else _EMPTY
+
+
+def is_map(value: Any) -> bool:
+    """Whether ``value`` is a JSON object (a decoded payload's dicts and ``null`` need no ABC check)."""
+    return type(value) is dict or (value is not None and isinstance(value, Mapping))
 
 
 def as_maps(value: Any) -> list[Json]:
@@ -66,6 +71,8 @@ def _text(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
+    if type(value) is int:
+        return value
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -81,6 +88,8 @@ def _by_position(rows: list[Json]) -> list[Json]:
 
 def link_of(value: Any) -> str | None:
     """A link given as a string or as an object with ``link`` (§5.10, §12.5)."""
+    if value is None:
+        return None
     if isinstance(value, str):
         return value or None
     return _text(as_map(value).get("link"))
@@ -89,7 +98,7 @@ def link_of(value: Any) -> str | None:
 def unwrap(payload: Json) -> Json:
     """``{"packageId": ..., "package": {...}}`` (add/update responses, §5.2) -> the package."""
     inner = payload.get("package")
-    if isinstance(inner, Mapping) and "state" not in payload:
+    if is_map(inner) and "state" not in payload:
         return inner
     return payload
 
@@ -103,7 +112,7 @@ def parse_envelope(payload: Json) -> Envelope:
     """
     payload = as_map(payload)
     status, package = payload.get("status"), payload.get("package")
-    if isinstance(status, Mapping) or (isinstance(package, Mapping) and "packageId" not in payload):
+    if is_map(status) or (is_map(package) and "packageId" not in payload):
         status, package = as_map(status), as_map(package)
         if status and package:
             return _envelope(status, package, payload)
