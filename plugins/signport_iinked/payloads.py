@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from signport.errors import ProviderError
 from signport.model import Document, Envelope, Event, Signer
@@ -43,7 +43,7 @@ def as_map(value: Any) -> Json:
     return value if is_map(value) else _EMPTY
 
 
-def is_map(value: Any) -> bool:
+def is_map(value: Any) -> TypeGuard[Json]:
     """Whether ``value`` is a JSON object (a decoded payload's dicts and ``null`` need no ABC check)."""
     return type(value) is dict or (value is not None and isinstance(value, Mapping))
 

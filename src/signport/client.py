@@ -203,9 +203,11 @@ class _Operations:
         if not isinstance(overwrite, bool):
             raise ValidationError(f"must be True or False, not {_kind(overwrite)}", path="overwrite")
         folder = Path(to)
-        if folder.exists() and not folder.is_dir():
-            raise ValidationError(f"not a folder: {folder}", path="to")
-        created = [p for p in (folder, *folder.parents) if not p.exists()]
+        created: list[Path] = []
+        if not folder.is_dir():
+            if folder.exists():
+                raise ValidationError(f"not a folder: {folder}", path="to")
+            created = [p for p in (folder, *folder.parents) if not p.exists()]
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
