@@ -166,6 +166,15 @@ def _envelope(first: Json, full: Json, raw: Json) -> Envelope:
     )
 
 
+def executed_documents(status: Json) -> tuple[Document, ...] | None:
+    """The documents of a package whose ``state`` is ``executed`` (COMPLETED whatever its signers say,
+    as ``parse_envelope`` reads it), without building the rest; ``None`` for any other payload."""
+    payload = as_map(status)
+    if _text(payload.get("state")) != "executed" or is_map(payload.get("status")) or is_map(payload.get("package")):
+        return None
+    return _documents(as_maps(payload.get("documents")), [])
+
+
 def envelope_state(native: str | None, first: Json, full: Json, signers: Sequence[Signer],
                    any_signed: bool) -> State:
     """§4.2 plus the refinements the neutral model needs (issue: state map).

@@ -360,14 +360,17 @@ class IinkedProvider(Provider):
             self.unsupported(f"download_{kind.value}",
                              f"iinked does not document {kind.value} downloads (docs/vendors/iinked.md §5.13)")
         status = yield from self._status(envelope_id)
-        envelope = payloads.parse_envelope(status)
-        if envelope.state is not State.COMPLETED:
-            raise InvalidState(f"iinked: package {envelope_id} is {envelope.state.value}; executed documents "
-                               "exist only once every signer has signed", provider=PROVIDER)
+        listed = payloads.executed_documents(status)
+        if listed is None:  # not plainly ``executed``: the state is judged the long way (signers, flags)
+            envelope = payloads.parse_envelope(status)
+            if envelope.state is not State.COMPLETED:
+                raise InvalidState(f"iinked: package {envelope_id} is {envelope.state.value}; executed "
+                                   "documents exist only once every signer has signed", provider=PROVIDER)
+            listed = envelope.documents
         # Once the package is executed, each document's executed PDF carries every signer's signature
         # (§5.13: only a download mid-flow lacks the later ones): EXECUTED as defined, one file per
         # document, in the order the status lists them, named by the neutral scheme.
-        documents = [doc for doc in envelope.documents if doc.id]
+        documents = [doc for doc in listed if doc.id]
         names = download_filenames(kind, [doc.name for doc in documents])
         paths: list[Path] = []
         for doc, name in zip(documents, names, strict=True):

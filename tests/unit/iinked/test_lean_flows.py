@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import signport
-from signport import DocumentKind, Envelope, State
+from signport import DocumentKind, Envelope, InvalidState, State
 from signport_iinked import payloads
 
 from ...counting import CountingTransport
@@ -119,8 +119,17 @@ def test_download_reads_the_status_once(lean: Lean, tmp_path: Path) -> None:
     (document,) = sent.documents
     assert lean.transport.calls == [f"GET /packages/{sent.id}/status",
                                     f"GET /packages/{sent.id}/documents/{document.id}/pdf/executed/download"]
-    assert len(lean.parsed) == 1
+    assert lean.parsed == [], "an executed package's documents are read without building the envelope"
     assert [p.name for p in paths] == ["nda.pdf"]
+
+
+def test_download_of_a_package_not_plainly_executed_judges_its_state(lean: Lean, tmp_path: Path) -> None:
+    sent = lean.client.send(envelope(lean.client.capabilities))
+    lean.reset()
+    with pytest.raises(InvalidState):
+        lean.client.download(sent.id, to=tmp_path, kind=DocumentKind.EXECUTED)
+    assert len(lean.parsed) == 1
+    assert lean.transport.calls == [f"GET /packages/{sent.id}/status"]
 
 
 def test_update_draft_reads_the_status_and_updates(lean: Lean) -> None:
