@@ -693,9 +693,12 @@ class EasyInkProvider(Provider):
                        for doc, name in zip(documents, names, strict=True)]
         else:
             self._require_completed(envelope, kind)
-            raw = yield from self._poll(
-                lambda: self.routes.request("get_session", signingSessionId=envelope_id),
-                self._signed_ready, "processing the signed documents")
+            # The session view just read answers when it already lists the signed copies; else poll.
+            raw: Any = envelope.raw
+            if not self._signed_ready(raw):
+                raw = yield from self._poll(
+                    lambda: self.routes.request("get_session", signingSessionId=envelope_id),
+                    self._signed_ready, "processing the signed documents")
             targets = self._signer_copies(envelope, envelope_id, payloads.as_list(raw.get("signedDocuments")))
         paths: list[Path] = []
         for build, filename in targets:
@@ -707,9 +710,10 @@ class EasyInkProvider(Provider):
         trail, ``<first document stem>-all-in-one.pdf``. Run it with ``client.run(...)``."""
         envelope = yield from self.get(envelope_id)
         self._require_completed(envelope, None)
-        yield from self._poll(
-            lambda: self.routes.request("get_session", signingSessionId=envelope_id),
-            self._all_in_one_ready, "compiling the all-in-one document")
+        if not self._all_in_one_ready(envelope.raw):  # the session view just read may show it ready
+            yield from self._poll(
+                lambda: self.routes.request("get_session", signingSessionId=envelope_id),
+                self._all_in_one_ready, "compiling the all-in-one document")
         stem = document_stem(envelope.documents[0].name if envelope.documents else None)
         build = self._download_request("download_all_in_one", envelope_id)
         return [(yield from self._fetch(build, Path(to), pdf_filename(f"{stem}-all-in-one.pdf")))]

@@ -351,6 +351,16 @@ def test_signer_copies_are_per_participant_under_neutral_names(tmp_path: Path) -
                      ("GET", r"/signedDocuments/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d$", _saved)])
     paths = drive(provider().download(SID, DocumentKind.SIGNER_COPIES, tmp_path), script)
     assert [p.name for p in paths] == ["Employment Contract-John Smith.pdf"]
+    reads = [r for r in script.requests if r.url.path.endswith(f"/signingSessions/{SID}")]
+    assert len(reads) == 1, "the session view read for the state already lists the copies"
+
+
+def test_all_in_one_ready_at_the_first_read_is_one_read(tmp_path: Path) -> None:
+    script = Script([("GET", r"/signingSessions/[^/]+$", lambda r: reply(200, session_view("Finished"))),
+                     ("GET", r"/allInOneDocument$", _saved)])
+    paths = drive(provider().download_all_in_one(SID, tmp_path), script)
+    assert paths == [tmp_path / "Employment Contract-all-in-one.pdf"]
+    assert [r.url.path.rsplit("/", 1)[-1] for r in script.requests] == [SID, "allInOneDocument"]
 
 
 def test_signer_copies_come_in_document_then_signer_order(tmp_path: Path) -> None:
