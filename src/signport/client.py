@@ -208,10 +208,11 @@ class _Operations:
             if folder.exists():
                 raise ValidationError(f"not a folder: {folder}", path="to")
             created = [p for p in (folder, *folder.parents) if not p.exists()]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ValidationError(f"cannot create the folder {folder}: {exc.strerror or exc}", path="to") from None
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ValidationError(f"cannot create the folder {folder}: {exc.strerror or exc}",
+                                      path="to") from None
         return _tidy_on_failure(self.provider.download(envelope_id, kind, folder), created), folder
 
     @_tagged

@@ -238,6 +238,12 @@ def safe_filename(name: str | None, default: str = "document.pdf") -> str:
     no control or bidi characters, no Windows device name, no trailing dots or spaces."""
     if not name or not isinstance(name, str):
         return default
+    return _safe_filename(name, default)
+
+
+@functools.lru_cache(maxsize=1024)
+def _safe_filename(name: str, default: str) -> str:
+    # A pure function of its arguments, and the same few names come back download after download.
     name = unicodedata.normalize("NFC", name)
     name = _INVISIBLE.sub("", name)
     name = _SLASHES.sub("_", _DOTS.sub(".", name))
@@ -350,9 +356,11 @@ def content_disposition_filename(response: httpx.Response) -> str | None:
 def target_path(folder: Path, filename: str) -> Path:
     """``folder/filename`` after sanitizing, guaranteed inside ``folder``."""
     folder = folder.resolve()
-    dest = (folder / safe_filename(filename)).resolve()
-    if dest.parent != folder:
-        raise ValidationError(f"refusing to write outside {folder}", path="to")
+    dest = folder / safe_filename(filename)  # a safe name has no separator and is never "." or ".."
+    if dest.is_symlink():  # only a link can lead elsewhere: follow it and check where it goes
+        dest = dest.resolve()
+        if dest.parent != folder:
+            raise ValidationError(f"refusing to write outside {folder}", path="to")
     return dest
 
 

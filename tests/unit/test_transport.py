@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import signport
 from signport import DocumentKind
 from signport.transport import (
     DownloadNames,
@@ -155,3 +156,15 @@ def test_parse_url_parses_each_url_once_and_shares_it() -> None:
     request = httpx.Request("GET", first, params={"a": "1"})
     assert str(request.url).endswith("?a=1")
     assert str(parse_url(url)) == url  # a request's params never touch the shared URL
+
+
+def test_target_path_follows_a_link_only_to_check_where_it_leads(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "out.pdf").symlink_to(elsewhere / "x.pdf")
+    with pytest.raises(signport.ValidationError, match="outside"):
+        target_path(folder, "out.pdf")
+    (folder / "in.pdf").symlink_to(folder / "real.pdf")
+    assert target_path(folder, "in.pdf") == folder.resolve() / "real.pdf"
+    assert target_path(folder, "plain.pdf") == folder.resolve() / "plain.pdf"
