@@ -51,7 +51,7 @@ def test_every_block_matches_its_file() -> None:
 
 #: Documents whose Python blocks are not example files yet (framework integrations among them); each
 #: must still have some, so a converted document leaves this set.
-NOT_YET = {"docs/events.md", "docs/local-server.md", "docs/reliability.md"}
+NOT_YET = {"docs/events.md", "docs/local-server.md"}
 
 
 def test_every_python_block_is_an_example_file() -> None:
@@ -108,7 +108,8 @@ def run(path: Path, cwd: Path, env: dict[str, str], *args: str) -> subprocess.Co
     return result
 
 
-LOCAL_ONLY = ["send_and_follow.py", "errors.py", "async_list.py", "local_webhooks.py", "download_signed.py"]
+LOCAL_ONLY = ["send_and_follow.py", "errors.py", "async_list.py", "local_webhooks.py", "download_signed.py",
+              "webhook_receiver.py"]
 
 
 @pytest.mark.parametrize("name", LOCAL_ONLY)
@@ -122,6 +123,15 @@ def test_send_and_follow_ends_with_the_signed_pdf(workdir: Path) -> None:
     assert list((workdir / "signed").glob("*.pdf"))
     # The async listing then finds the completed envelope in the same store.
     assert "Consulting agreement" in run(EXAMPLES / "async_list.py", workdir, clean_env()).stdout
+
+
+def test_webhook_receiver_handles_each_event_once(workdir: Path) -> None:
+    out = run(EXAMPLES / "webhook_receiver.py", workdir, clean_env()).stdout.splitlines()
+    handled = [line for line in out if " -> " in line]
+    assert handled, "every delivery was refused"
+    assert all(line.endswith("-> completed") for line in handled), "each event re-reads the envelope"
+    assert out[-1] == f"{len(handled)} events handled once each"  # each delivered twice, handled once
+    assert len({line.split()[0] for line in handled}) == len(handled)
 
 
 def test_example_test_modules_pass(workdir: Path) -> None:
