@@ -66,18 +66,23 @@ def vendor_language(code: str | None, path: str = "language") -> str | None:
 
 def _deliveries(value: Any) -> frozenset[Delivery]:
     """``deliveryMethods`` -> neutral; empty when the view does not say (the session view never does)."""
-    return frozenset(states.DELIVERY_BACK[v] for v in value or () if v in states.DELIVERY_BACK)
+    if not value:
+        return _NO_DELIVERY
+    return frozenset(states.DELIVERY_BACK[v] for v in value if v in states.DELIVERY_BACK)
+
+
+_NO_DELIVERY: frozenset[Delivery] = frozenset()
 
 
 # --- which shape -------------------------------------------------------------------------------
 def kind_of(payload: Mapping[str, Any]) -> str:
     """``"draft"``, ``"session"`` or ``"search"``; ``ProviderError`` for anything else."""
-    keys = set(payload)
-    if "signingSessionId" in keys and keys & DRAFT_KEYS:
-        return "draft"
-    if "signingSessionId" in keys and (keys & SESSION_KEYS or "status" in keys):
-        return "session"
-    if "id" in keys and "status" in keys and (keys & SEARCH_KEYS or "subject" in keys):
+    if "signingSessionId" in payload:
+        if not DRAFT_KEYS.isdisjoint(payload):
+            return "draft"
+        if "status" in payload or not SESSION_KEYS.isdisjoint(payload):
+            return "session"
+    if "id" in payload and "status" in payload and ("subject" in payload or not SEARCH_KEYS.isdisjoint(payload)):
         return "search"
     raise ProviderError("not an EasyInk draft view, session view or search item", provider=PROVIDER)
 

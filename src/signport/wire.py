@@ -49,6 +49,17 @@ def parse_timestamp(value: Any, *, strict: bool = False) -> datetime | None:
         if strict:
             raise ValueError(f"not a timestamp: {value!r}")
         return None
+    if len(value) == 20 and value[19] == "Z" and value[10] == "T" and value.isascii():
+        # The form vendors send most (``2024-12-17T14:30:00Z``): the standard library reads and checks
+        # it; whatever it refuses is read the long way below.
+        try:
+            stamp = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if stamp.tzinfo is UTC and value[4] == "-" and value[7] == "-" and value[13] == ":" \
+                    and value[16] == ":":
+                return stamp
     if not value.strip():
         return None
     match = _TIMESTAMP.match(value)

@@ -81,3 +81,19 @@ def test_path_segment_is_quote_without_safe_characters(value: str) -> None:
 
     assert path_segment(value) == quote(value, safe="")
     assert "/" not in path_segment(value)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2024-12-17T14:30:00Z", datetime(2024, 12, 17, 14, 30, tzinfo=UTC)),
+    ("2024-02-29T23:59:59Z", datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC)),
+    ("2023-02-29T10:00:00Z", None),  # no such day
+    ("2024-12-17T24:00:00Z", None),
+    ("2024-13-17T14:30:00Z", None),
+    ("2024-12-17T14:30:00z", datetime(2024, 12, 17, 14, 30, tzinfo=UTC)),
+    ("2024-12-17T14:3a:00Z", None),
+    ("2024-12-17T14:30:\u0660\u0660Z", datetime(2024, 12, 17, 14, 30, tzinfo=UTC)),  # read the long way
+])
+def test_the_common_utc_form_reads_as_before(text: str, expected: datetime | None) -> None:
+    got = parse_timestamp(text)
+    assert got == expected
+    assert got is None or got.tzinfo is UTC
