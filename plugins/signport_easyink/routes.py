@@ -40,9 +40,8 @@ class Route:
 
     def format(self, **params: str) -> str:
         """The path with each parameter quoted (ids never carry a ``/``)."""
-        names = _path_params(self.path)
-        if len(params) < len(names) or not all(n in params for n in names):
-            missing = set(names) - set(params)
+        missing = [n for n in _path_params(self.path) if n not in params]
+        if missing:
             raise TypeError(f"{self.name}: missing path parameter(s) {', '.join(sorted(missing))}")
         return self.path.format(**{k: path_segment(str(v)) for k, v in params.items()})
 

@@ -279,21 +279,14 @@ def signer_state(row: Json, full: Json, revisions: Sequence[Json], native: str |
         return SignerState.DECLINED
     if native == "executed":
         return SignerState.SIGNED
-    if row.get("isExecuted") is True or full.get("isExecuted") is True:
+    if row.get("isExecuted") is True or full.get("isExecuted") is True \
+            or (revisions and all(r.get("isSigned") is True for r in revisions)):
         return SignerState.SIGNED
-    if revisions:
-        for r in revisions:
-            if r.get("isSigned") is not True:
-                break
-        else:
-            return SignerState.SIGNED
     if native != "open":
         return SignerState.PENDING
-    if row.get("isNext") is True or full.get("next") is True or full.get("isNext") is True:
+    if row.get("isNext") is True or full.get("next") is True or full.get("isNext") is True \
+            or any(r.get("isNext") is True for r in revisions):
         return SignerState.NEXT
-    for r in revisions:
-        if r.get("isNext") is True:
-            return SignerState.NEXT
     return SignerState.PENDING
 
 

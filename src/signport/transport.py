@@ -35,6 +35,7 @@ log = logging.getLogger("signport.http")
 # "last resort" handler would print signport's warnings on stderr.
 logging.getLogger("signport").addHandler(logging.NullHandler())
 
+
 @functools.lru_cache(maxsize=1024)
 def parse_url(url: str) -> httpx.URL:
     """``httpx.URL(url)``, parsed once per distinct URL and shared (an ``httpx.URL`` is immutable).
