@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,15 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
     return seen
 
 
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[tuple[signport.Client, LocalProvider]]:
+    """A local client on a fresh store, with its provider."""
+    with signport.connect("local", path=tmp_path / "store") as client:
+        provider = client.provider
+        assert isinstance(provider, LocalProvider)
+        yield client, provider
+
+
 def signature(signer: str, document: str, page: int, x: float = 72) -> Field:
     return Field(type=FieldType.SIGNATURE, signer=signer, document=document,
                  placement=Placement(page=page, x=x, y=90, width=200, height=50))
@@ -76,66 +86,70 @@ def text(path: Path) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(path).pages]
 
 
-def test_completing_reads_each_original_once_and_no_executed_file(tmp_path: Path, reads: Reads) -> None:
-    with signport.connect("local", path=tmp_path / "store") as client:
-        provider = client.provider
-        assert isinstance(provider, LocalProvider)
-        sent = client.send(two_documents())
-        client.local.sign(sent, "ann")
-        reads.readers.clear()
-        reads.opened.clear()
-        client.local.sign(sent, "bob")  # the last signature writes the executed documents
-        assert reads.files() == stored_names(provider, sent.id)  # each original once
-        assert reads.in_memory() == 2  # one overlay per document, all its stamped pages in it
-        executed_dir = provider.store.executed_dir(sent.id)
-        assert not [p for p in reads.opened if p.parent == executed_dir], "an executed file was read back"
+def test_completing_reads_each_original_once_and_no_executed_file(
+        tmp_path: Path, reads: Reads, local: tuple[signport.Client, LocalProvider]) -> None:
+    client, provider = local
+    sent = client.send(two_documents())
+    client.local.sign(sent, "ann")
+    reads.readers.clear()
+    reads.opened.clear()
+    client.local.sign(sent, "bob")  # the last signature writes the executed documents
+    assert reads.files() == stored_names(provider, sent.id)  # each original once
+    assert reads.in_memory() == 2  # one overlay per document, all its stamped pages in it
+    executed_dir = provider.store.executed_dir(sent.id)
+    assert not [p for p in reads.opened if p.parent == executed_dir], "an executed file was read back"
 
-        record = provider.record(sent.id)
-        for document in record.documents:  # hashed as written, and the hash is the file's
-            written = (executed_dir / f"{document.id}.pdf").read_bytes()
-            assert document.executed_sha256 == hashlib.sha256(written).hexdigest()
-        executed = client.download(sent, to=tmp_path / "executed", kind=DocumentKind.EXECUTED)
-        [combined] = client.download(sent, to=tmp_path / "combined", kind=DocumentKind.COMBINED)
+    record = provider.record(sent.id)
+    for document in record.documents:  # hashed as written, and the hash is the file's
+        written = (executed_dir / f"{document.id}.pdf").read_bytes()
+        assert document.executed_sha256 == hashlib.sha256(written).hexdigest()
+    executed = client.download(sent, to=tmp_path / "executed", kind=DocumentKind.EXECUTED)
+    [combined] = client.download(sent, to=tmp_path / "combined", kind=DocumentKind.COMBINED)
     assert text(combined) == text(executed[0]) + text(executed[1])
     assert "Ann Lee" in text(combined)[0]
     assert "Bob Ray" in text(combined)[4]
 
 
-def test_one_documents_combined_pdf_is_its_executed_pdf(tmp_path: Path, reads: Reads) -> None:
-    with signport.connect("local", path=tmp_path / "store") as client:
-        sent = client.send(Envelope(subject="NDA", documents=[Document(name="nda.pdf", content=make_pdf(2))],
-                                    signers=[ann(), bob()], fields=[signature("ann", 0, 1), signature("bob", 0, 2)]))
-        client.local.sign(sent, "ann")
-        reads.readers.clear()
-        client.local.sign(sent, "bob")
-        assert len(reads.files()) == 1
-        assert reads.in_memory() == 1
-        [executed] = client.download(sent, to=tmp_path / "out", kind=DocumentKind.EXECUTED)
-        [combined] = client.download(sent, to=tmp_path / "out", kind=DocumentKind.COMBINED)
+def test_one_documents_combined_pdf_is_its_executed_pdf(
+        tmp_path: Path, reads: Reads, local: tuple[signport.Client, LocalProvider]) -> None:
+    client, _ = local
+    sent = client.send(Envelope(subject="NDA", documents=[Document(name="nda.pdf", content=make_pdf(2))],
+                                signers=[ann(), bob()], fields=[signature("ann", 0, 1), signature("bob", 0, 2)]))
+    client.local.sign(sent, "ann")
+    reads.readers.clear()
+    client.local.sign(sent, "bob")
+    assert len(reads.files()) == 1
+    assert reads.in_memory() == 1
+    [executed] = client.download(sent, to=tmp_path / "out", kind=DocumentKind.EXECUTED)
+    [combined] = client.download(sent, to=tmp_path / "out", kind=DocumentKind.COMBINED)
     assert combined.read_bytes() == executed.read_bytes()
 
 
-def test_downloads_of_a_completed_envelope_parse_nothing(tmp_path: Path, reads: Reads) -> None:
-    with signport.connect("local", path=tmp_path / "store") as client:
-        sent = client.send(two_documents())
-        client.local.sign(sent, "ann")
-        client.local.sign(sent, "bob")
-        reads.readers.clear()
-        for kind in (DocumentKind.EXECUTED, DocumentKind.COMBINED, DocumentKind.AUDIT, DocumentKind.ORIGINAL):
-            client.download(sent, to=tmp_path / kind.value, kind=kind)
+def completed(client: signport.Client) -> signport.StoredEnvelope:
+    """``two_documents`` sent and signed by both signers."""
+    sent = client.send(two_documents())
+    client.local.sign(sent, "ann")
+    client.local.sign(sent, "bob")
+    return sent
+
+
+def test_downloads_of_a_completed_envelope_parse_nothing(
+        tmp_path: Path, reads: Reads, local: tuple[signport.Client, LocalProvider]) -> None:
+    client, _ = local
+    sent = completed(client)
+    reads.readers.clear()
+    for kind in (DocumentKind.EXECUTED, DocumentKind.COMBINED, DocumentKind.AUDIT, DocumentKind.ORIGINAL):
+        client.download(sent, to=tmp_path / kind.value, kind=kind)
     assert reads.readers == []
 
 
-def test_signer_copies_read_each_original_once(tmp_path: Path, reads: Reads) -> None:
-    with signport.connect("local", path=tmp_path / "store") as client:
-        provider = client.provider
-        assert isinstance(provider, LocalProvider)
-        sent = client.send(two_documents())
-        client.local.sign(sent, "ann")
-        client.local.sign(sent, "bob")
-        reads.readers.clear()
-        copies = client.download(sent, to=tmp_path / "copies", kind=DocumentKind.SIGNER_COPIES)
-        assert reads.files() == stored_names(provider, sent.id)  # not once per signer
+def test_signer_copies_read_each_original_once(
+        tmp_path: Path, reads: Reads, local: tuple[signport.Client, LocalProvider]) -> None:
+    client, provider = local
+    sent = completed(client)
+    reads.readers.clear()
+    copies = client.download(sent, to=tmp_path / "copies", kind=DocumentKind.SIGNER_COPIES)
+    assert reads.files() == stored_names(provider, sent.id)  # not once per signer
     assert [p.name for p in copies] == ["nda-Ann Lee.pdf", "nda-Bob Ray.pdf", "terms-Ann Lee.pdf",
                                         "terms-Bob Ray.pdf"]
     ann_nda, bob_nda = (text(p) for p in copies[:2])
