@@ -10,6 +10,7 @@ import base64
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from signport import assembly
 from signport.errors import ValidationError
 from signport.model import Document, Envelope, Event, Field, Placement, Signer
 from signport.pdf import PageBox
@@ -199,7 +200,7 @@ def parse_signer(signer: Json, current_order: int | None, live: bool) -> Signer:
             and (current_order is None or order is None or order == current_order)):
         state = SignerState.NEXT
     first, last = _split_name(signer)
-    return Signer(
+    return assembly.signer(
         first_name=first, last_name=last, email=text(signer.get("email")), phone=None,
         # The invitation channel is not reported on a read (delivery stays empty, as the model says).
         delivery=frozenset(), id=text(signer.get("recipientId")), state=state, native_state=native, order=order,
@@ -235,7 +236,7 @@ def parse_documents(items: Any) -> tuple[Document, ...]:
         doc_id = text(item.get("documentId"))
         if doc_id is None or doc_id.lower() in SPECIAL_DOCUMENT_IDS:
             continue
-        docs.append(Document(name=text(item.get("name")) or f"document-{doc_id}.pdf", id=doc_id, raw=item))
+        docs.append(assembly.document(name=text(item.get("name")) or f"document-{doc_id}.pdf", id=doc_id, raw=item))
     return tuple(docs)
 
 
@@ -257,7 +258,7 @@ def parse_envelope(payload: Json) -> Envelope:
     signers = tuple(sorted((parse_signer(s, current, live) for s in raw_signers),
                            key=lambda s: (s.order or 0, number(s.id) or 0)))
     orders = {s.order for s in signers}
-    return Envelope(
+    return assembly.envelope(
         subject=text(payload.get("emailSubject")) or "",
         documents=parse_documents(payload.get("envelopeDocuments")),
         signers=signers,

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from signport import assembly
 from signport.errors import ProviderError, ValidationError
 from signport.model import Document, Envelope, Field, Placement, Signer
 from signport.states import Delivery, FieldType, SignerState, SigningOrder, State
@@ -115,7 +116,7 @@ def parse_draft(payload: Mapping[str, Any]) -> Envelope:
     signers = []
     for p in participants:
         pid = as_str(p.get("id"))
-        signers.append(Signer(
+        signers.append(assembly.signer(
             first_name=str(p.get("firstName") or ""), last_name=str(p.get("lastName") or ""),
             email=as_str(p.get("email")), phone=as_str(p.get("phone")),
             delivery=_deliveries(p.get("deliveryMethods")),
@@ -123,12 +124,12 @@ def parse_draft(payload: Mapping[str, Any]) -> Envelope:
             state=states.participant_state(p.get("status")) if p.get("status") else SignerState.PENDING,
             native_state=as_str(p.get("status")),
             order=(order.index(pid) + 1) if pid in order else None, raw=p))
-    documents = [Document(name=str(d.get("title") or d.get("id") or "document"), id=as_str(d.get("id")), raw=d)
-                 for d in as_list(payload.get("documents"))]
-    fields = [f for f in (_field(f) for f in as_list(payload.get("signatureFields"))) if f is not None]
+    documents = tuple(assembly.document(name=str(d.get("title") or d.get("id") or "document"),
+                                        id=as_str(d.get("id")), raw=d) for d in as_list(payload.get("documents")))
+    fields = tuple(f for f in (_field(f) for f in as_list(payload.get("signatureFields"))) if f is not None)
     native = as_str(payload.get("status")) or "Draft"
-    return Envelope(
-        subject=str(payload.get("subject") or ""), documents=documents, signers=signers, fields=fields,
+    return assembly.envelope(
+        subject=str(payload.get("subject") or ""), documents=documents, signers=tuple(signers), fields=fields,
         order=SigningOrder.SEQUENTIAL if order else SigningOrder.PARALLEL,
         id=as_str(payload.get("signingSessionId")), state=states.session_state(native), native_state=native,
         provider=PROVIDER, created_at=created_at(payload), raw=payload)
@@ -153,7 +154,7 @@ def _field(item: Mapping[str, Any]) -> Field | None:
                           height=float(placement["sizeY"]))
     except (KeyError, TypeError, ValueError):
         return None
-    return Field(type=FieldType.SIGNATURE, signer=participant, document=document, placement=where,
+    return assembly.field(type=FieldType.SIGNATURE, signer=participant, document=document, placement=where,
                  required=bool(options.get("isRequired", False)), id=as_str(item.get("id") or inner.get("id")),
                  raw=item)
 
@@ -168,7 +169,7 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
     for p in participants:
         pid = as_str(p.get("participantId")) or as_str(p.get("id"))
         status = as_str(p.get("status"))
-        signers.append(Signer(
+        signers.append(assembly.signer(
             first_name=str(p.get("firstName") or ""), last_name=str(p.get("lastName") or ""),
             email=as_str(p.get("email")), phone=as_str(p.get("phone")),
             delivery=_deliveries(p.get("deliveryMethods")),
@@ -178,17 +179,31 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
             signed_at=parse_timestamp(p.get("signedAt")), raw=p))
     if order and state in (State.SENT, State.IN_PROGRESS):
         signers = _mark_next(signers, order)
-    documents = [Document(name=str(d.get("title") or "document.pdf"), id=as_str(d.get("documentId")), raw=d)
-                 for d in as_list(payload.get("documents"))]
+    documents = _session_documents(payload.get("documents"))
     completed_at = None
     if state is State.COMPLETED:
         times = [s.signed_at for s in signers if s.signed_at is not None]
         completed_at = max(times) if times else None
-    return Envelope(
-        subject=str(payload.get("subject") or ""), documents=documents, signers=signers,
+    return assembly.envelope(
+        subject=str(payload.get("subject") or ""), documents=documents, signers=tuple(signers),
         order=SigningOrder.SEQUENTIAL if order else SigningOrder.PARALLEL,
         id=as_str(payload.get("signingSessionId")), state=state, native_state=native, provider=PROVIDER,
         created_at=created_at(payload), completed_at=completed_at, raw=payload)
+
+
+def _session_documents(value: Any) -> tuple[Document, ...]:
+    """A session view's documents (§6.7 #23), a title and an id each. A session of many documents is
+    mostly these (docs/performance.md), so the loop reads them inline: ``as_list`` and ``as_str`` by hand."""
+    if not isinstance(value, list):
+        return ()
+    document = assembly.document
+    out = []
+    for d in value:
+        if type(d) is dict or isinstance(d, Mapping):
+            title, document_id = d.get("title"), d.get("documentId")
+            out.append(document(name=title if isinstance(title, str) and title else str(title or "document.pdf"),
+                                id=document_id if isinstance(document_id, str) and document_id else None, raw=d))
+    return tuple(out)
 
 
 def created_at(payload: Mapping[str, Any]) -> datetime | None:
@@ -215,9 +230,9 @@ def _mark_next(signers: list[Signer], order: Sequence[str]) -> list[Signer]:
 def parse_search_item(payload: Mapping[str, Any]) -> Envelope:
     """A search item (SigningSessionItem, §6.8 #29): id, subject, status, created; no signers."""
     native = as_str(payload.get("status"))
-    return Envelope(subject=str(payload.get("subject") or ""), id=as_str(payload.get("id")),
-                    state=states.session_state(native), native_state=native, provider=PROVIDER,
-                    created_at=created_at(payload), raw=payload)
+    return assembly.envelope(subject=str(payload.get("subject") or ""), id=as_str(payload.get("id")),
+                             state=states.session_state(native), native_state=native, provider=PROVIDER,
+                             created_at=created_at(payload), raw=payload)
 
 
 # --- request bodies ------------------------------------------------------------------------------

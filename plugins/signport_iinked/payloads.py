@@ -23,6 +23,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
+from signport import assembly
 from signport.errors import ProviderError
 from signport.model import Document, Envelope, Event, Signer
 from signport.provider import split_marker
@@ -148,7 +149,7 @@ def _envelope(first: Json, full: Json, raw: Json) -> Envelope:
     completed_at = parse_timestamp(first.get("timeExecuted")) or parse_timestamp(full.get("timeExecuted"))
     if completed_at is None and state is State.COMPLETED:
         completed_at = _latest([s.signed_at for s in signers])
-    return Envelope(
+    return assembly.envelope(
         subject=_text(first.get("name")) or _text(full.get("name")) or "",
         documents=documents,
         signers=signers,
@@ -226,7 +227,8 @@ def _documents(docs: list[Json], full_docs: list[Json]) -> tuple[Document, ...]:
         # signport's correlation marker rides beside the key (provider.create); the key comes back alone.
         external = (_text(doc.get("externalId")) or _text(doc.get("exernalId")) or _text(full.get("externalId"))
                     or _text(full.get("exernalId")))
-        out.append(Document(name=name, id=doc_id, key=split_marker(external)[0] if external else None, raw=doc))
+        key = split_marker(external)[0] if external else None
+        out.append(assembly.document(name=name, id=doc_id, key=key, raw=doc))
     return tuple(out)
 
 
@@ -247,7 +249,7 @@ def _signers(first: Json, full: Json, revisions: Mapping[str, list[Json]],
                 row.get("timeExecuted"))
         position = _position(row)
         declined = package_row.get("timeDeclined")
-        out.append(Signer(
+        out.append(assembly.signer(
             first_name=_text(row.get("firstName")) or _text(other.get("firstName")) or "",
             last_name=_text(row.get("lastName")) or _text(other.get("lastName")) or "",
             # §5.5 example: "mobileNumber": "" means none.
