@@ -32,6 +32,8 @@ T = TypeVar("T")
 def assembler(cls: Callable[P, T]) -> Callable[P, T]:
     """``cls``'s constructor, same parameters, for values already of their attributes' types."""
     kind = cast(type[Any], cls)
+    if getattr(kind, "__attrs_post_init__", None) is not None or getattr(kind, "__attrs_pre_init__", None) is not None:
+        raise TypeError(f"{kind.__qualname__} runs code at construction; an assembler would skip it")
     names: dict[str, Any] = {"_new": object.__new__, "_cls": kind, "_NOTHING": attrs.NOTHING,
                              "_type": type, "_dict": dict, "_as_dict": _as_dict}
     positional: list[str] = []
@@ -40,6 +42,9 @@ def assembler(cls: Callable[P, T]) -> Callable[P, T]:
     for a in attrs.fields(kind):
         if not a.name.isidentifier() or a.name.startswith("_") or a.name == "self":  # names the code uses
             raise TypeError(f"{kind.__qualname__}.{a.name}: not an attribute name an assembler can take")
+        if not a.init or a.validator is not None or a.alias != a.name:
+            raise TypeError(f"{kind.__qualname__}.{a.name}: an assembler takes only plain attributes "
+                            "(in __init__ under their own name, no validator)")
         names[f"_set_{a.name}"] = getattr(kind, a.name).__set__  # the slot's own descriptor
         value = a.name
         if a.default is attrs.NOTHING:

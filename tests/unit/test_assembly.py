@@ -96,6 +96,27 @@ def test_assembled_objects_behave_as_the_classes_do() -> None:
     assert attrs.evolve(env, subject="MSA").documents == (doc,)
 
 
+def test_classes_an_assembler_cannot_build_faithfully_are_refused() -> None:
+    @attrs.frozen
+    class Checked:
+        n: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    @attrs.frozen
+    class Hooked:
+        n: int
+
+        def __attrs_post_init__(self) -> None:
+            pass
+
+    @attrs.frozen
+    class Hidden:
+        n: int = attrs.field(init=False, default=0)
+
+    for cls in (Checked, Hooked, Hidden):
+        with pytest.raises(TypeError):
+            assembly.assembler(cls)
+
+
 def test_a_traceback_shows_the_assembler_source() -> None:
     import traceback
 
