@@ -10,6 +10,7 @@ import signport
 from signport import Document, Envelope, Signer
 from signport_local.provider import LocalProvider
 
+# --8<-- [start:receiver]
 client = signport.connect_async("local", path="signport-data")  # the provider your app is configured for
 seen: set[str] = set()  # your store: an insert under a unique key
 
@@ -32,6 +33,7 @@ async def webhook(request: Request) -> Response:
 
 
 app = Starlette(routes=[Route("/webhooks/signport", webhook, methods=["POST"])])
+# --8<-- [end:receiver]
 
 
 async def main() -> None:

@@ -469,8 +469,9 @@ class LocalProvider(Provider):
         return self._envelope(self._mutate(envelope_id, change))
 
     def events(self, envelope_id: str) -> list[Event]:
-        """The envelope's events, oldest first, as neutral Events (the same form as webhooks)."""
-        return [self.parse_webhook(*webhook_delivery(e)) for e in self._event_records(envelope_id)]
+        """The envelope's events, oldest first, as neutral Events (the same form as webhooks: signed, and
+        so VERIFIED, when a ``webhook_secret`` is set)."""
+        return [self.parse_webhook(*delivery) for delivery in self.webhook_deliveries(envelope_id)]
 
     def webhook_deliveries(self, envelope_id: str) -> list[tuple[dict[str, str], bytes]]:
         """The webhook deliveries (headers, body) the envelope's events make, oldest first (signed now

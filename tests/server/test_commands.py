@@ -67,7 +67,8 @@ def _run(args: list[str], tmp_path: Path, started: list[subprocess.Popen[str]]) 
     return process
 
 
-def _sign(http: httpx.Client, link: str, name: str) -> None:
+def sign_on_the_page(http: httpx.Client, link: str, name: str) -> None:
+    """Sign as a person would: open the link, type the signature, fill the fields, finish."""
     page = http.get(link)
     assert page.status_code == 200
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -89,8 +90,8 @@ def test_demo_serve_prints_two_links_and_waits_for_the_people(tmp_path: Path,
     assert process.poll() is None  # waiting for the people
     with httpx.Client(timeout=10) as http:
         assert "It is not your turn yet" in http.get(alan).text
-        _sign(http, ada, "Ada Lovelace")
-        _sign(http, alan, "Alan Turing")
+        sign_on_the_page(http, ada, "Ada Lovelace")
+        sign_on_the_page(http, alan, "Alan Turing")
     _wait_for(lines, r"Envelope completed\.", seen)
     executed = Path(_wait_for(lines, r"Executed PDF: (.+\.pdf)$", seen).group(1))
     assert process.wait(30) == 0

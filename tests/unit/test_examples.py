@@ -12,9 +12,12 @@ import contextlib
 import importlib.util
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,10 @@ import signport
 from signport import SignerState, State, registry
 from signport.cli import sample_pdf
 from signport.testing import FakeControl, running_fake
+from signport_local.outbox import DELIVERED, PENDING
+from signport_local.provider import LocalProvider
+from signport_local.server import running
+from tests.server.test_commands import sign_on_the_page
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -51,7 +58,7 @@ def test_every_block_matches_its_file() -> None:
 
 #: Documents whose Python blocks are not example files yet (framework integrations among them); each
 #: must still have some, so a converted document leaves this set.
-NOT_YET = {"docs/events.md", "docs/local-server.md"}
+NOT_YET = {"docs/events.md"}
 
 
 def test_every_python_block_is_an_example_file() -> None:
@@ -134,14 +141,99 @@ def test_webhook_receiver_handles_each_event_once(workdir: Path) -> None:
     assert len({line.split()[0] for line in handled}) == len(handled)
 
 
+def test_signing_links_open_on_the_server_and_the_wait_ends_once_signed(workdir: Path) -> None:
+    # As the docs run it: a signing server on the store, the script pointed at it by the environment,
+    # and a person who opens the printed link and signs on the page.
+    store = workdir / "store"
+    with signport.connect("local", path=store) as server_side:
+        assert isinstance(server_side.provider, LocalProvider)
+        with running(server_side.provider) as url:
+            env = clean_env(SIGNPORT_LOCAL_PATH=str(store), SIGNPORT_LOCAL_SERVER_URL=url)
+            env.pop("PYTHONUNBUFFERED", None)  # output into a pipe: the link must still come before the wait
+            with subprocess.Popen([sys.executable, str(EXAMPLES / "signing_links.py")], cwd=workdir,  # noqa: S603
+                                  env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+                watchdog = threading.Timer(60, process.kill)  # a hung script ends the reads below
+                watchdog.start()
+                try:
+                    assert process.stdout is not None
+                    first = process.stdout.readline()
+                    link = re.fullmatch(r"Ann Lee: (http://127\.0\.0\.1:(\d+)/sign/[\w-]{43})\n", first)
+                    assert link is not None, f"no signing link before the wait: {first + process.stdout.read()!r}"
+                    assert link[2] == url.rsplit(":", 1)[1]
+                    assert process.poll() is None  # waiting for the signer
+                    with httpx.Client(timeout=10) as http:
+                        sign_on_the_page(http, link[1], "Ann Lee")
+                    rest = process.stdout.read()
+                    process.wait(30)
+                finally:
+                    watchdog.cancel()
+                    if process.returncode is None:  # failed before the end: do not wait for the script
+                        process.kill()
+        assert process.returncode == 0, rest
+        assert rest == "State.COMPLETED\n"
+        assert [e.state for e in server_side.list()] == [State.COMPLETED]
+
+
+def test_webhook_receiver_takes_posted_deliveries_and_refuses_forged_ones(workdir: Path) -> None:
+    # The receiver served by uvicorn, the local provider posting to it for real, the same secret on both sides.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    hook = f"http://127.0.0.1:{port}/webhooks/signport"
+    secret = "whsec-example-0123456789"
+    receiver = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "uvicorn", "webhook_receiver:app", "--app-dir", str(EXAMPLES),
+         "--port", str(port), "--log-level", "warning"], cwd=workdir, text=True,
+        env=clean_env(SIGNPORT_LOCAL_WEBHOOK_SECRET=secret, PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        up, deadline = False, time.monotonic() + 30
+        while not up and receiver.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            with contextlib.suppress(httpx.TransportError):
+                up = httpx.get(hook).status_code == 405  # the route answers POST only
+        assert up, "the receiver did not start"
+        with signport.connect("local", path=workdir / "signport-data", webhook_urls=[hook],
+                              webhook_secret=secret, webhook_backoff=0.1) as client:
+            env = client.send(signport.Envelope(
+                subject="NDA", documents=[signport.Document.from_path(workdir / "nda.pdf")],
+                signers=[signport.Signer(first_name="Ann", last_name="Lee", email="ann@example.com")]))
+            client.local.sign(env, env.signers[0])
+            provider = client.provider
+            assert isinstance(provider, LocalProvider)
+            deadline = time.monotonic() + 30
+            while any(d.status == PENDING for d in provider.deliveries(env.id)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            deliveries = provider.deliveries(env.id)
+            kinds = [e.kind.value for e in client.local.events(env)]
+            assert [(d.status, [a.status for a in d.log]) for d in deliveries] == [(DELIVERED, [200])] * len(kinds)
+            headers, body = provider.webhook_deliveries(env.id)[-1]  # envelope_completed, signed
+            forged = body.replace(b'"envelope_completed"', b'"envelope_voided"')
+            assert forged != body
+            unsigned = {k: v for k, v in headers.items() if k != "signport-signature"}
+            assert httpx.post(hook, headers=headers, content=forged).status_code == 401
+            assert httpx.post(hook, headers=unsigned, content=body).status_code == 401
+            assert httpx.post(hook, headers=headers, content=body).status_code == 200  # a repeat
+    finally:
+        receiver.send_signal(signal.SIGINT)
+        try:
+            out = receiver.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            receiver.kill()
+            out = receiver.communicate()[0]
+    # Each event was handled once, in order, and re-read the envelope; the forged ones never got that far.
+    assert [line.split(" -> ")[0] for line in out.splitlines() if " -> " in line] == kinds, out
+    assert receiver.returncode == 0, out
+
+
 def test_example_test_modules_pass(workdir: Path) -> None:
-    for name in ("test_contracts.py", "test_emulation.py", "test_on_the_fake.py"):
+    for name in ("test_contracts.py", "test_emulation.py", "test_on_the_fake.py", "test_signing_server.py"):
         (workdir / name).write_text((EXAMPLES / name).read_text("utf-8"), "utf-8")
     (workdir / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n", "utf-8")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=workdir, env=clean_env(),
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
 def test_plugin_example_works_as_a_provider() -> None:

@@ -76,6 +76,19 @@ def test_the_client_verifies_with_its_setting(tmp_path: Path) -> None:
     assert "whsec" not in repr(LocalSettings(webhook_secret=SECRET))
 
 
+def test_events_are_listed_with_a_secret_set(tmp_path: Path) -> None:
+    # The events are the webhooks' form: with a secret they are signed, so they parse as verified.
+    from ...samples import envelope
+
+    with signport.connect("local", path=tmp_path / "s", webhook_secret=SECRET) as client:
+        sent = client.send(envelope())
+        events = client.local.events(sent)
+        assert [e.native_kind for e in events] == ["envelope_created", "envelope_sent"]
+        assert {e.verification for e in events} == {Verification.VERIFIED}
+    with signport.connect("local", path=tmp_path / "s") as client:
+        assert {e.verification for e in client.local.events(sent)} == {Verification.NOT_CONFIGURED}
+
+
 def test_settings_read_urls_from_the_environment_form() -> None:
     settings = LocalSettings(webhook_urls="http://127.0.0.1:9/a, http://127.0.0.1:9/b",  # type: ignore[arg-type]
                              server_url="http://127.0.0.1:8025/")
