@@ -1,5 +1,6 @@
 """Types that help: mypy --strict accepts the client's results where ids go and refuses strings where
-objects belong; every method taking an envelope (or signer) id takes the object too; ``client.local``."""
+objects belong; every method taking an envelope (or signer) id takes the object too; ``client.local``;
+the events receiver is an ASGI app to Starlette's and FastAPI's types."""
 
 from __future__ import annotations
 
@@ -66,6 +67,21 @@ BAD = '''
 '''
 
 
+#: The events receiver where ASGI frameworks take an app: their scope and messages are ``MutableMapping``s.
+ASGI = '''
+    from fastapi import FastAPI
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    import signport
+    from signport import events
+
+    receiver = events.Receiver(signport.connect("local"))
+    app = Starlette(routes=[Mount("/webhooks", app=receiver)])
+    FastAPI().mount("/webhooks", receiver)
+'''
+
+
 @pytest.fixture(scope="module")
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
@@ -100,6 +116,11 @@ def test_mypy_refuses_strings_where_objects_belong(tmp_path: Path, mypy_cache: P
     assert 'Argument 1 to "wait" of "Client"' in text, text
     assert lines == {5, 6, 10}, text
     assert len(errors) == 5, text
+
+
+def test_mypy_accepts_the_receiver_as_an_asgi_app(tmp_path: Path, mypy_cache: Path) -> None:
+    output, status = run_mypy(ASGI, tmp_path, mypy_cache)
+    assert status == 0, output
 
 
 def test_client_results_are_stored_envelopes_with_ids(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any, Protocol
 
 import attrs
@@ -31,6 +31,9 @@ log = logging.getLogger("signport.events")
 MAX_BODY = 256 * 1024
 #: Seconds a vendor is asked to wait before retrying when the event is being handled elsewhere.
 RETRY_AFTER = 5
+#: An ASGI scope or message, typed as ASGI frameworks type theirs (Starlette's ``Scope`` and ``Message``), so
+#: that mypy accepts the receiver where they take an ASGI app.
+Message = MutableMapping[str, Any]
 
 
 class Parser(Protocol):
@@ -217,8 +220,8 @@ class Receiver:
 
             await asyncio.to_thread(watcher.refresh, event.envelope_id)
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
-                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    async def __call__(self, scope: Message, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]]) -> None:
         if scope["type"] == "lifespan":
             while (message := await receive())["type"] != "lifespan.shutdown":
                 if message["type"] == "lifespan.startup":
@@ -241,7 +244,7 @@ class Receiver:
         await send({"type": "http.response.body", "body": reply.body})
 
 
-async def _read_asgi(receive: Callable[[], Awaitable[dict[str, Any]]], limit: int) -> bytes:
+async def _read_asgi(receive: Callable[[], Awaitable[Message]], limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
