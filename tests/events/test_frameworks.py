@@ -1,7 +1,14 @@
-"""The mounting examples of docs/events.md, run as written: Starlette, FastAPI, Flask and Django."""
+"""The mounting examples of docs/events.md, run with a receiver of the test's own: Starlette, FastAPI,
+Flask and Django.
+
+Each framework's block in the document is the top of ``examples/events_<framework>.py`` (included by
+``docs/include_examples.py``), which imports its receiver from ``events_receiver``; here that module is
+one holding the test's receiver, and the file itself is executed unchanged.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import types
@@ -15,13 +22,29 @@ import pytest
 import signport
 from signport.events import Event, Handlers, Receiver, SQLiteStore
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "events.md"
+EXAMPLES = ROOT / "examples"
 
 
-def mounting_snippets() -> list[str]:
-    text = DOC.read_text("utf-8")
-    section = text.split("### Mounting it", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+def mounting_includes() -> list[str]:
+    """The files the document's "Mounting it" section shows, in order."""
+    section = DOC.read_text("utf-8").split("### Mounting it", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^<!-- include: ([\w./:-]+) -->\n```python\n", section, flags=re.MULTILINE)
+
+
+def mount(name: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """Execute ``examples/events_<name>.py`` as the module ``events_<name>``, importing ``receiver`` as its own."""
+    shared = types.ModuleType("events_receiver")
+    shared.__dict__["receiver"] = receiver
+    monkeypatch.setitem(sys.modules, "events_receiver", shared)
+    spec = importlib.util.spec_from_file_location(f"events_{name}", EXAMPLES / f"events_{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
@@ -39,25 +62,15 @@ def setup(tmp_path: Path) -> Iterator[tuple[Receiver, list[Event], list[tuple[di
             yield receiver, calls, sent
 
 
-def run(snippet: str, receiver: Receiver) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"receiver": receiver, "__name__": "docs_events_snippet"}
-    exec(compile(snippet, str(DOC), "exec"), namespace)  # noqa: S102 - the documentation's own code
-    return namespace
-
-
-def test_the_doc_has_the_three_mountings() -> None:
-    snippets = mounting_snippets()
-    assert len(snippets) == 3
-    assert "Starlette" in snippets[0]
-    assert "FastAPI" in snippets[0]
-    assert "Flask" in snippets[1]
-    assert "django" in snippets[2]
+def test_the_doc_shows_the_three_files() -> None:
+    assert mounting_includes() == ["examples/events_asgi.py:mount", "examples/events_flask.py:mount",
+                                   "examples/events_django.py:mount"]
 
 
 @pytest.mark.parametrize("name", ["app", "api"])
-async def test_starlette_and_fastapi(setup: Any, name: str) -> None:
+async def test_starlette_and_fastapi(setup: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     receiver, calls, sent = setup
-    app = run(mounting_snippets()[0], receiver)[name]
+    app = getattr(mount("asgi", receiver, monkeypatch), name)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as http:
         for headers, body in sent:
             reply = await http.post("/webhooks/local", headers=headers, content=body)
@@ -68,30 +81,23 @@ async def test_starlette_and_fastapi(setup: Any, name: str) -> None:
     assert [e.native_kind for e in calls] == ["envelope_created", "envelope_sent"]
 
 
-def test_flask(setup: Any) -> None:
+def test_flask(setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     receiver, calls, sent = setup
-    flask_app = run(mounting_snippets()[1], receiver)["flask_app"]
-
-    @flask_app.route("/")
-    def index() -> str:
-        return "the application's own page"
-
+    flask_app = mount("flask", receiver, monkeypatch).flask_app
     client = flask_app.test_client()
-    assert client.get("/").text == "the application's own page"
+    assert client.get("/").text == "the application's own page"  # the application's routes still answer
     for headers, body in sent:
         assert client.post("/webhooks/local", headers=headers, data=body).json == {"outcome": "handled"}
     assert client.get("/webhooks/local").status_code == 405
     assert [e.native_kind for e in calls] == ["envelope_created", "envelope_sent"]
 
 
-def test_django(setup: Any) -> None:
+def test_django(setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import django
     from django.conf import settings
 
     receiver, calls, sent = setup
-    urls = types.ModuleType("docs_events_django_urls")
-    urls.__dict__.update(run(mounting_snippets()[2], receiver))
-    sys.modules[urls.__name__] = urls
+    urls = mount("django", receiver, monkeypatch)
     if not settings.configured:
         settings.configure(DEBUG=False, ALLOWED_HOSTS=["testserver"], ROOT_URLCONF=urls.__name__,
                            SECRET_KEY="only-for-tests", MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],

@@ -56,15 +56,10 @@ def test_every_block_matches_its_file() -> None:
     assert include.stale() == [], "run: python docs/include_examples.py --write"
 
 
-#: Documents whose Python blocks are not example files yet (framework integrations among them); each
-#: must still have some, so a converted document leaves this set.
-NOT_YET = {"docs/events.md"}
-
-
 def test_every_python_block_is_an_example_file() -> None:
     loose = {f"{doc.relative_to(ROOT)}": [line for line, included in include.python_blocks(doc) if not included]
              for doc in include.documents()}
-    assert {doc for doc, lines in loose.items() if lines} == NOT_YET, (
+    assert {doc: lines for doc, lines in loose.items() if lines} == {}, (
         "put the code in a file under examples/ and include it (see docs/include_examples.py)")
 
 
@@ -224,6 +219,103 @@ def test_webhook_receiver_takes_posted_deliveries_and_refuses_forged_ones(workdi
     # Each event was handled once, in order, and re-read the envelope; the forged ones never got that far.
     assert [line.split(" -> ")[0] for line in out.splitlines() if " -> " in line] == kinds, out
     assert receiver.returncode == 0, out
+
+
+# --- docs/events.md ---------------------------------------------------------------------------------------
+IDS = re.compile(r"\b(?:evt_)?[0-9a-f]{32}\b")
+
+
+def without_ids(text: str) -> str:
+    """``text`` with its envelope, signer and event ids (32 hex digits) replaced by ``ID``."""
+    return IDS.sub("ID", text)
+
+
+@pytest.fixture(scope="module")
+def iinked_env() -> Iterator[dict[str, str]]:
+    """``SIGNPORT_IINKED_*`` naming iinked's fake, for the examples that connect to iinked."""
+    with running_fake("iinked") as control:
+        settings = control.settings()
+        yield {"SIGNPORT_IINKED_API_KEY": settings["api_key"], "SIGNPORT_IINKED_BASE_URL": settings["base_url"]}
+
+
+def test_event_handlers_get_the_kinds_they_registered_for(workdir: Path) -> None:
+    out = run(EXAMPLES / "events_handlers.py", workdir, clean_env(SIGNPORT_LOCAL_PATH=str(workdir / "store"))).stdout
+    assert without_ids(out).splitlines() == [
+        "audit: local envelope_created ID",
+        "audit: local envelope_sent ID",
+        "notify: signer_signed ID",          # the async handler, run to completion; then the catch-all
+        "audit: local signer_signed ID",
+        "audit: local document_completed ID",
+        "archive: ID",
+        "audit: local envelope_completed ID",
+    ]
+
+
+@pytest.mark.parametrize(("name", "app"), [("events_receiver.py", "receiver"), ("events_asgi.py", "starlette"),
+                                           ("events_flask.py", "flask"), ("events_django.py", "django")])
+def test_receiver_examples_handle_each_event_once(name: str, app: str, workdir: Path,
+                                                  iinked_env: dict[str, str]) -> None:
+    # local's five deliveries, each posted twice (events_asgi.py: to Starlette, then to FastAPI on the same store).
+    env = clean_env(SIGNPORT_LOCAL_PATH=str(workdir / "store"), **iinked_env)
+    out = run(EXAMPLES / name, workdir, env).stdout.splitlines()
+    replies = [line.split() for line in out if line.split()[0] in {app, "fastapi"}]
+    if app == "flask":
+        assert replies.pop(0) == ["flask", "200", "the", "application's", "own", "page"]
+    assert [(status, outcome) for _, status, outcome in replies] == [("200", "handled")] * 5 + [
+        ("200", "duplicate")] * 5
+    handled = [line for line in out if line.startswith("audit: local ")]
+    assert len(handled) == 5
+    assert len(set(handled)) == 5  # five different events, each handled once
+    assert [line for line in out if line.startswith("archive: ")] == [f"archive: {handled[0].split()[-1]}"]
+    assert (workdir / "events.sqlite3").exists()
+
+
+def test_idempotent_handler_archives_once(workdir: Path) -> None:
+    out = run(EXAMPLES / "events_idempotent.py", workdir, clean_env(SIGNPORT_LOCAL_PATH=str(workdir / "store")))
+    lines = out.stdout.splitlines()
+    ran = [line for line in lines if line.startswith("handlers ran for evt_")]
+    assert len(ran) == 2, "the second store has no record: the handlers run again"
+    assert len(set(ran)) == 1, "for the same event"
+    assert len([line for line in lines if line.startswith("archived ")]) == 1, "the side effect happened once"
+    assert lines[-1] == "1 archived"
+    assert [p.name for p in (workdir / "archive").glob("*/*")] == ["nda.pdf"]
+
+
+EXPECTED_SWEEPS = """\
+first sweep: 0
+  envelope_sent polled
+  signer_signed polled
+  envelope_completed polled
+sweep: 3
+  envelope_sent polled
+  signer_signed polled
+  envelope_completed polled
+async sweep: 3
+"""
+
+
+def test_watch_example_sweeps_on_local(workdir: Path) -> None:
+    out = run(EXAMPLES / "events_watch.py", workdir, clean_env(SIGNPORT_LOCAL_PATH=str(workdir / "store"))).stdout
+    assert out == EXPECTED_SWEEPS
+    assert (workdir / "events.sqlite3").exists()
+
+
+def test_watch_example_sweeps_on_the_easyink_fake(workdir: Path) -> None:
+    # Only the provider changes (SIGNPORT_PROVIDER=easyink); nobody signs on the vendor here.
+    with running_fake("easyink", tmp_path=workdir) as control:
+        out = run(EXAMPLES / "events_watch.py", workdir, clean_env(**env_for(control))).stdout
+    assert out == "first sweep: 0\n  envelope_sent polled\nsweep: 1\n  envelope_sent polled\nasync sweep: 1\n"
+
+
+def test_refresh_example_reports_each_change_once(workdir: Path) -> None:
+    lines = run(EXAMPLES / "events_refresh.py", workdir, clean_env()).stdout.splitlines()
+    assert [line for line in lines if not line.startswith("  ")][:3] == [
+        "document_signed 200", "document_executed 200", "package_executed 200"]
+    handled = sorted(line.split()[0] for line in lines if line.startswith("  "))
+    assert handled == sorted(["envelope_sent", "signer_signed", "envelope_completed",  # read by the watcher
+                              "document_signed", "document_completed"])             # the notifications
+    assert "  document_signed verified" in lines
+    assert "  signer_signed polled" in lines
 
 
 def test_example_test_modules_pass(workdir: Path) -> None:
