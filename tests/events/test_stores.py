@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from signport import EventKind
-from signport.events import Claim, Event, Snapshot, SQLiteStore, Store
+from signport.events import Claim, Event, Snapshot, SQLiteStore, Store, open_store
 from signport.events.postgres import PostgresStore
-from signport.events.stores import open_store
 
 from ..pgserver import PostgresServer
 

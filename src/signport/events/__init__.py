@@ -24,6 +24,7 @@ from .ids import change_id, stable_id, with_stable_id
 from .receiver import Receiver, Reply
 from .sqlite import SQLiteStore
 from .store import Claim, Snapshot, Store
+from .stores import open_store
 from .synth import changes
 from .watcher import AsyncWatcher, Budget, Watcher
 
@@ -52,6 +53,7 @@ __all__ = [
     "changes",
     "handlers",
     "on",
+    "open_store",
     "stable_id",
     "with_stable_id",
 ]
