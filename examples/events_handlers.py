@@ -21,13 +21,10 @@ def audit(event: events.Event) -> None:
 if __name__ == "__main__":  # an envelope sent and signed on local: its events go to the handlers above
     import signport
     from signport import Document, Envelope, Signer
-    from signport_local.provider import LocalProvider
 
     with signport.connect("local") as client:
         env = client.send(Envelope(subject="NDA", documents=[Document.from_path("nda.pdf")],
                                    signers=[Signer(first_name="Ann", last_name="Lee", email="ann@example.com")]))
         client.local.sign(env, env.signers[0])
-        provider = client.provider
-        assert isinstance(provider, LocalProvider)
-        for headers, body in provider.webhook_deliveries(env.id):
-            events.handlers.call(client.parse_webhook(headers, body))   # what a receiver or watcher does
+        for event in client.local.events(env):   # the events a receiver or a watcher would hand over
+            events.handlers.call(event)
