@@ -118,6 +118,46 @@ def test_a_failing_handler_gets_the_event_again_next_sweep(tmp_path: Path, store
     assert len(set(attempts)) == 1
 
 
+def test_a_refresh_waits_for_a_sweep_reading_the_same_envelope(tmp_path: Path, store: SQLiteStore) -> None:
+    # The sweep may have read the envelope before the change the notification is about: the refresh
+    # waits for the sweep to let go, then reads it again, instead of leaving the change to the next sweep.
+    handlers, calls = recording()
+    with signport.connect("local", path=tmp_path / "local") as client:
+        env = client.send(envelope())
+        key = f"watch:local:{env.id}"
+        waits: list[float] = []
+
+        def sweep_lets_go(seconds: float) -> None:
+            waits.append(seconds)
+            store.unlock(key, "a sweep")
+
+        watcher = Watcher(client, handlers, store, sleep=sweep_lets_go, **FAST)
+        assert store.try_lock(key, "a sweep")
+        assert watcher.refresh(env.id) == 1
+    assert kinds(calls) == ["envelope_sent"]
+    assert len(waits) == 1
+
+
+def test_a_refresh_gives_up_after_busy_wait(tmp_path: Path, store: SQLiteStore) -> None:
+    handlers, calls = recording()
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    with signport.connect("local", path=tmp_path / "local") as client:
+        env = client.send(envelope())
+        key = f"watch:local:{env.id}"
+        watcher = Watcher(client, handlers, store, sleep=sleep, clock=lambda: now[0], busy_wait=1.0, **FAST)
+        assert store.try_lock(key, "a sweep")
+        assert watcher.refresh(env.id) == 0
+        assert 1.0 <= now[0] < 1.2, "it waited busy_wait, no longer"
+        assert not store.try_lock(key, "someone else"), "the sweep still holds it"
+        store.unlock(key, "a sweep")
+        assert watcher.refresh(env.id) == 1
+    assert kinds(calls) == ["envelope_sent"]
+
+
 class Crash(BaseException):
     """Stands for the process dying (not an Exception: nothing catches it)."""
 

@@ -50,6 +50,8 @@ BURST = 5
 INTERVAL = 60.0
 #: Backoff after a 429 or a server/network failure: first wait, cap, and attempts per request.
 BACKOFF_INITIAL, BACKOFF_MAX, ATTEMPTS = 2.0, 300.0, 6
+#: How often a refresh asks again for an envelope a sweep is reading.
+LOCK_POLL = 0.05
 
 
 @attrs.frozen
@@ -125,6 +127,8 @@ class _Core:
         self.name = name or provider.name
         self.dispatcher = Dispatcher(handlers, store, claim_timeout=claim_timeout, busy_wait=busy_wait)
         self.budget = Budget(requests_per_minute, burst, clock)
+        self.clock = clock
+        self.busy_wait = busy_wait
         self.interval = interval
         self.backfill = backfill
         self.owner = uuid.uuid4().hex
@@ -206,10 +210,15 @@ class _Core:
             return
         yield from self._check(summary.id, started, baseline)
 
-    def _check(self, envelope_id: str, started: float, baseline: bool) -> Steps[None]:
-        """Read one envelope under its lock and hand its changes to the handlers."""
+    def _check(self, envelope_id: str, started: float, baseline: bool, wait: float = 0.0) -> Steps[None]:
+        """Read one envelope under its lock and hand its changes to the handlers; ``wait`` seconds at most
+        for the lock when another reader holds it."""
         key = f"watch:{self.name}:{envelope_id}"
         held = yield _Call(self.store.try_lock, (key, self.owner))
+        deadline = self.clock() + wait
+        while not held and self.clock() < deadline:
+            yield _Sleep(LOCK_POLL)
+            held = yield _Call(self.store.try_lock, (key, self.owner))
         if not held:
             return  # another watcher is reading it right now
         try:
@@ -243,9 +252,13 @@ class _Core:
             yield _Call(self.store.unlock, (key, self.owner))
 
     def refresh(self, envelope_id: str) -> Steps[int]:
-        """Read one envelope now (a notification named it) and hand its changes to the handlers."""
+        """Read one envelope now (a notification named it) and hand its changes to the handlers.
+
+        A sweep reading the same envelope may have read it before the change the notification is about:
+        the refresh waits for it (``busy_wait`` at most) and reads the envelope again after it.
+        """
         self.handled = 0
-        yield from self._check(envelope_id, time.time() + 1e9, baseline=False)
+        yield from self._check(envelope_id, time.time() + 1e9, baseline=False, wait=self.busy_wait)
         return self.handled
 
 
