@@ -1,4 +1,6 @@
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
 from starlette.applications import Starlette
@@ -32,7 +34,13 @@ async def webhook(request: Request) -> Response:
     return Response(status_code=200)
 
 
-app = Starlette(routes=[Route("/webhooks/signport", webhook, methods=["POST"])])
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async with client:  # closed when the server stops
+        yield
+
+
+app = Starlette(routes=[Route("/webhooks/signport", webhook, methods=["POST"])], lifespan=lifespan)
 # --8<-- [end:receiver]
 
 
