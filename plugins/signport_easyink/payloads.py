@@ -193,7 +193,8 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
 
 def _session_documents(value: Any) -> tuple[Document, ...]:
     """A session view's documents (§6.7 #23), a title and an id each. A session of many documents is
-    mostly these (docs/performance.md), so the loop reads them inline: ``as_list`` and ``as_str`` by hand."""
+    mostly these (docs/performance.md), so the loop reads them inline: ``as_list`` and ``as_str`` by hand
+    (with the two helpers, the 1,000-document parse measured 1.99 times ``json.loads`` against 1.91)."""
     if not isinstance(value, list):
         return ()
     document = assembly.document

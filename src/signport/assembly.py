@@ -35,7 +35,7 @@ def assembler(cls: Callable[P, T]) -> Callable[P, T]:
     if getattr(kind, "__attrs_post_init__", None) is not None or getattr(kind, "__attrs_pre_init__", None) is not None:
         raise TypeError(f"{kind.__qualname__} runs code at construction; an assembler would skip it")
     names: dict[str, Any] = {"_new": object.__new__, "_cls": kind, "_NOTHING": attrs.NOTHING,
-                             "_type": type, "_dict": dict, "_as_dict": _as_dict}
+                             "_type": type, "_dict": dict}
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -56,8 +56,9 @@ def assembler(cls: Callable[P, T]) -> Callable[P, T]:
         else:
             names[f"_default_{a.name}"] = a.default
             parameter = f"{a.name}=_default_{a.name}"
-        if a.name == "raw":
-            value = f"raw if _type(raw) is _dict else _as_dict({value})"
+        if a.name == "raw" and a.converter is not None:  # a decoded dict as it is; any other the class's way
+            names["_convert_raw"] = a.converter
+            value = f"raw if _type(raw) is _dict else _convert_raw({value})"
         (keyword if a.kw_only else positional).append(parameter)
         body.append(f"    _set_{a.name}(self, {value})")
     signature = ", ".join(positional + (["*", *keyword] if keyword else []))
@@ -68,10 +69,6 @@ def assembler(cls: Callable[P, T]) -> Callable[P, T]:
     assemble = cast(Callable[P, T], names["assemble"])
     assemble.__qualname__ = assemble.__name__ = f"assemble_{kind.__name__}"
     return assemble
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return {} if value is None else dict(value)
 
 
 document = assembler(Document)

@@ -128,7 +128,6 @@ class _Core:
         self.dispatcher = Dispatcher(handlers, store, claim_timeout=claim_timeout, busy_wait=busy_wait)
         self.budget = Budget(requests_per_minute, burst, clock)
         self.clock = clock
-        self.busy_wait = busy_wait
         self.interval = interval
         self.backfill = backfill
         self.owner = uuid.uuid4().hex
@@ -258,7 +257,7 @@ class _Core:
         the refresh waits for it (``busy_wait`` at most) and reads the envelope again after it.
         """
         self.handled = 0
-        yield from self._check(envelope_id, time.time() + 1e9, baseline=False, wait=self.busy_wait)
+        yield from self._check(envelope_id, time.time() + 1e9, baseline=False, wait=self.dispatcher.busy_wait)
         return self.handled
 
 
