@@ -355,13 +355,21 @@ def content_disposition_filename(response: httpx.Response) -> str | None:
 
 
 def target_path(folder: Path, filename: str) -> Path:
-    """``folder/filename`` after sanitizing, guaranteed inside ``folder``."""
-    folder = folder.resolve()
-    dest = folder / safe_filename(filename)  # a safe name has no separator and is never "." or ".."
-    if dest.is_symlink():  # only a link can lead elsewhere: follow it and check where it goes
-        dest = dest.resolve()
-        if dest.parent != folder:
+    """``folder/filename`` (absolute) after sanitizing, guaranteed inside ``folder``.
+
+    A safe name has no separator and is never ``.`` or ``..``, so only a link at the target can lead
+    elsewhere: one ``lstat`` tells, and only then are the link and the folder resolved to compare
+    them. The folder is not resolved otherwise (resolving walks every component of its path, about
+    as long as the rest of a small download's file handling): the file is written where the caller's
+    folder is, which is inside it whatever links lead there.
+    """
+    folder = folder.absolute()
+    dest = folder / safe_filename(filename)
+    if dest.is_symlink():  # follow it and check where it goes
+        real = dest.resolve()
+        if real.parent != folder.resolve():
             raise ValidationError(f"refusing to write outside {folder}", path="to")
+        return real
     return dest
 
 

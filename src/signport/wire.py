@@ -25,8 +25,9 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
-#: ``2024-12-17T14:30:00Z``: what vendors send most (ASCII digits only, unlike ``\d``).
-_PLAIN_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+#: ``2024-12-17T14:30:00Z``, with or without fractional digits (``.8415620Z``, .NET's seven): what
+#: vendors send most (ASCII digits only, unlike ``\d``).
+_PLAIN_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z")
 _TIMESTAMP = re.compile(
     r"^\s*(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[Tt ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d+))?)?)?"
@@ -35,8 +36,9 @@ _TIMESTAMP = re.compile(
 
 
 def _stdlib_utc(value: str) -> datetime | None:
-    """A well-formed UTC timestamp read by the standard library (digits past the sixth truncated, as
-    ``parse_timestamp`` does); ``None`` for what it refuses, which is then read the long way."""
+    """A well-formed UTC timestamp read by the standard library (since Python 3.11 it takes any number
+    of fractional digits and truncates past the sixth, as ``read_timestamp`` does); ``None`` for what
+    it refuses, which is then read the long way."""
     try:
         stamp = datetime.fromisoformat(value)
     except ValueError:
@@ -62,7 +64,13 @@ def parse_timestamp(value: Any, *, strict: bool = False) -> datetime | None:
             raise ValueError(f"not a timestamp: {value!r}")
         return None
     if _PLAIN_UTC.fullmatch(value) and (stamp := _stdlib_utc(value)) is not None:
-        return stamp  # the form vendors send most, read without the general pattern below
+        return stamp  # the form vendors send most, read without the general pattern
+    return read_timestamp(value, strict=strict)
+
+
+def read_timestamp(value: str, *, strict: bool = False) -> datetime | None:
+    """``parse_timestamp`` of a string the long way, by the general pattern and without the standard
+    library's reader: what ``parse_timestamp``'s shortcut for the common UTC form must agree with."""
     if not value.strip():
         return None
     match = _TIMESTAMP.match(value)
@@ -70,8 +78,6 @@ def parse_timestamp(value: Any, *, strict: bool = False) -> datetime | None:
         if strict:
             raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
         return None
-    if match["tz"] == "Z" and (stamp := _stdlib_utc(value)) is not None:
-        return stamp
     try:
         year, month, day = (int(p) for p in match["date"].split("-"))
         micro = int((match["frac"] or "")[:6].ljust(6, "0"))

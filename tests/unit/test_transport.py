@@ -168,3 +168,17 @@ def test_target_path_follows_a_link_only_to_check_where_it_leads(tmp_path: Path)
     (folder / "in.pdf").symlink_to(folder / "real.pdf")
     assert target_path(folder, "in.pdf") == folder.resolve() / "real.pdf"
     assert target_path(folder, "plain.pdf") == folder.resolve() / "plain.pdf"
+
+
+def test_target_path_is_absolute_under_the_folder_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder is not resolved (only a link at the target is): a folder reached through a link is
+    written through it, and a relative folder gives an absolute path."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    dest = target_path(tmp_path / "link", "../b.pdf")
+    assert dest == tmp_path / "link" / "b.pdf"
+    dest.write_bytes(b"%PDF-")
+    assert (real / "b.pdf").read_bytes() == b"%PDF-"
+    monkeypatch.chdir(tmp_path)
+    assert target_path(Path("real"), "c.pdf") == tmp_path / "real" / "c.pdf"

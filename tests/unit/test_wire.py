@@ -97,3 +97,33 @@ def test_the_common_utc_form_reads_as_before(text: str, expected: datetime | Non
     got = parse_timestamp(text)
     assert got == expected
     assert got is None or got.tzinfo is UTC
+
+
+def test_the_shortcut_agrees_with_the_long_way() -> None:
+    """``parse_timestamp`` reads the common UTC form with the standard library; every generated string,
+    valid or not (impossible dates, 0-9 and 30 fractional digits, other separators), reads the same as
+    ``read_timestamp``'s general pattern."""
+    from itertools import product
+
+    from signport.wire import read_timestamp
+
+    dates = ["2024-12-17", "2024-02-29", "2023-02-29", "2024-13-01", "0001-01-01", "9999-12-31", "2024-1a-01"]
+    times = ["14:30:00", "23:59:59", "24:00:00", "00:00:60", "14:3a:00"]
+    fractions = ["", ".", ".8", ".84", ".841562", ".8415620", ".841562999", "." + "9" * 30, ",5"]
+    zones = ["Z", "z", "", "+00:00", "+01:30"]
+    seen = 0
+    for date, time, fraction, zone, sep in product(dates, times, fractions, zones, "T "):
+        text = f"{date}{sep}{time}{fraction}{zone}"
+        assert parse_timestamp(text) == read_timestamp(text), text
+        seen += 1
+    assert seen == 7 * 5 * 9 * 5 * 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-12-01T14:58:01.8415620Z", datetime(2026, 12, 1, 14, 58, 1, 841562, tzinfo=UTC)),
+    ("2026-12-01T14:58:01.8Z", datetime(2026, 12, 1, 14, 58, 1, 800000, tzinfo=UTC)),
+    ("2026-12-01T14:58:01.841562999Z", datetime(2026, 12, 1, 14, 58, 1, 841562, tzinfo=UTC)),
+    ("2026-12-01T14:58:01.Z", None),
+])
+def test_fractions_read_by_the_shortcut(text: str, expected: datetime | None) -> None:
+    assert parse_timestamp(text) == expected
