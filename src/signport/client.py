@@ -40,6 +40,7 @@ from .config import (
     resolve_settings,
 )
 from .errors import ProviderError, SignportError, TransportError, ValidationError, WaitTimeout
+from .http_clients import AsyncHttpClient, HttpClient
 from .model import (
     Document,
     DraftUpdate,
@@ -626,7 +627,7 @@ class Client(_BaseClient):
         super().__init__(provider, **options)
         self._own_http = http is None
         if http is None and provider.uses_http:
-            http = httpx.Client(transport=transport_, **self._http_kwargs())
+            http = HttpClient(transport=transport_, **self._http_kwargs())
         self._http = http
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -832,7 +833,7 @@ class AsyncClient(_BaseClient):
         super().__init__(provider, **options)
         self._own_http = http is None
         if http is None and provider.uses_http:
-            http = httpx.AsyncClient(transport=transport_, **self._http_kwargs())
+            http = AsyncHttpClient(transport=transport_, **self._http_kwargs())
         self._http = http
         size = _pool_size(http) if http is not None else None
         #: Slots for requests in flight (one per pooled connection); held from send to body read.
