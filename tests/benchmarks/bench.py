@@ -127,7 +127,7 @@ def steps(fakes: Fakes, pairs: int, quick: bool) -> list[Step]:
                      lambda v, url: flows.concurrency_row(v, url, count, pairs, bound=True)) for v in vendors]
     out += [_on_fake(fakes, flows.unbounded_name(v, count), v,
                      lambda v, url: flows.concurrency_row(v, url, count, pairs, bound=False)) for v in vendors]
-    out += [Step(LOCAL, lambda: local.local_row(pairs)),
+    out += [Step(LOCAL, lambda: local.row_in_process(pairs)),
             Step(rows.download_name(download_mib), lambda: rows.download_row(download_mib))]
     out += [Step(parsing.name(p), partial(parsing.parsing_row, p, pairs)) for p in flows.VENDORS]
     return out

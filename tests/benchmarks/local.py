@@ -1,13 +1,17 @@
 """The local provider's row: send, two signatures and the executed download of a 100-page PDF, against
 the plain script a developer would write without signport (reportlab overlay, pypdf merge).
 
-Both sides run in this process, alternating. The baseline opens the source once with pypdf, draws
+Both sides run in one process of their own, alternating (``row_in_process``: the row's garbage
+collections then walk only its own objects, not what the rows before it left in the benchmark's
+process). A pair is a batch of ``BATCH_SECONDS`` per side: one flow takes 60-100 ms of CPU and, on
+the development machine, the same flow's CPU time varies by half from one run to the next on both
+sides, so a batch of two or three flows per side (the other rows' 0.2 s) measured that swing. The baseline opens the source once with pypdf, draws
 the two signers' stamps with reportlab (one overlay page per stamped page, the same fonts, texts and
 places as the local provider), merges them onto their pages and writes the executed PDF. Ours
 sends a new envelope (a new ``Document`` of the same file) to a local store opened once for the
 row, signs it as both signers and downloads EXECUTED.
 
-    .venv/bin/python -m tests.benchmarks.local [--pairs N] [--pages N]
+    .venv/bin/python -m tests.benchmarks.local [--pairs N] [--pages N] [--row-json]
 
 also prints the process CPU time of each operation (``time.process_time``), which a loaded machine
 disturbs less than the wall-clock ratio.
@@ -18,7 +22,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,9 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .table import Row, _row, pairs
 
 PAGES = 100
+#: Seconds of flows per side in a pair (see the module docstring).
+BATCH_SECONDS = 1.0
 #: (page, x, y, width, height) of each signer's signature field, visible coordinates (US Letter).
 FIELDS = ((1, 72.0, 90.0, 200.0, 50.0), (PAGES, 320.0, 90.0, 200.0, 50.0))
 SIGNERS = (("Ann", "Lee", "ann@example.com"), ("Bob", "Ray", "bob@example.com"))
@@ -154,8 +165,16 @@ def local_row(n: int, pages: int = PAGES) -> Row:
     """Median ratio (ours / baseline) of ``n`` side-by-side pairs, with its spread."""
     with _setup(pages) as (client, source, folder):
         stats = pairs(lambda: ours(client, source, folder / "ours" / "executed.pdf", pages),
-                      lambda: baseline(source, folder / "baseline.pdf", pages), n)
-    return _row(f"local: send + 2 signs + executed, {pages} pages, vs plain script", stats, 1.5)
+                      lambda: baseline(source, folder / "baseline.pdf", pages), n, BATCH_SECONDS)
+    return _row(f"local: send + 2 signs + executed, {pages} pages, vs plain script", stats, 1.5,
+                note=f"own process, {BATCH_SECONDS:g} s batches")
+
+
+def row_in_process(n: int, pages: int = PAGES) -> Row:
+    """``local_row`` measured in a fresh Python process (see the module docstring)."""
+    out = subprocess.run([sys.executable, "-m", "tests.benchmarks.local", "--pairs", str(n),  # noqa: S603
+                          "--pages", str(pages), "--row-json"], check=True, capture_output=True, text=True).stdout
+    return Row(**json.loads(out.strip().splitlines()[-1]))
 
 
 def cpu_report(runs: list[dict[str, float]]) -> str:
@@ -175,7 +194,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=7, help="side-by-side pairs (the median is reported)")
     parser.add_argument("--pages", type=int, default=PAGES)
     parser.add_argument("--cpu", type=int, default=5, help="envelopes whose CPU per operation is reported")
+    parser.add_argument("--row-json", action="store_true", help="only the row, as one line of JSON")
     args = parser.parse_args()
+    if args.row_json:
+        print(json.dumps(attrs.asdict(local_row(args.pairs, args.pages))))
+        return
     print(local_row(args.pairs, args.pages).line(), flush=True)
     with _setup(args.pages) as (client, source, folder):
         cpu_per_operation(client, source, folder, args.pages)  # warm-up

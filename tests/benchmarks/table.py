@@ -71,17 +71,17 @@ def atimed(runner: asyncio.Runner, fn: Callable[[], Awaitable[object]]) -> Timed
     return lambda: runner.run(run())
 
 
-def ratios(ours: Timed, base: Timed, n: int) -> list[float]:
+def ratios(ours: Timed, base: Timed, n: int, batch: float = BATCH_SECONDS) -> list[float]:
     """``n`` pair ratios time(ours) / time(baseline), after a warm-up call of each.
 
     A pair makes ``reps`` calls of each side, alternating (baseline first). ``reps`` is set once, from
     a timed call of each after the warm-up (unless the warm-up calls were long already): enough for the
-    faster side to add up to ``BATCH_SECONDS``.
+    faster side to add up to ``batch`` seconds.
     """
     fastest = min(ours(), base())
-    if fastest < 4 * BATCH_SECONDS:  # first calls may pay for imports and connections: time again
+    if fastest < 4 * batch:  # first calls may pay for imports and connections: time again
         fastest = min(ours(), base())
-    reps = max(1, math.ceil(BATCH_SECONDS / max(fastest, 1e-9)))
+    reps = max(1, math.ceil(batch / max(fastest, 1e-9)))
     out = []
     for _ in range(n):
         spent_ours = spent_base = 0.0
@@ -92,9 +92,9 @@ def ratios(ours: Timed, base: Timed, n: int) -> list[float]:
     return out
 
 
-def pairs(ours: Callable[[], object], base: Callable[[], object], n: int) -> Stats:
-    """Median, min and max of ``time(ours) / time(base)`` over ``n`` pairs of batches."""
-    return stats(ratios(timed(ours), timed(base), n))
+def pairs(ours: Callable[[], object], base: Callable[[], object], n: int, batch: float = BATCH_SECONDS) -> Stats:
+    """Median, min and max of ``time(ours) / time(base)`` over ``n`` pairs of batches of ``batch`` seconds."""
+    return stats(ratios(timed(ours), timed(base), n, batch))
 
 
 def _row(figure: str, values: Stats, goal: float, *, at_least: bool = False, note: str = "") -> Row:

@@ -14,10 +14,17 @@ from ...benchmarks import local, table
 
 
 def test_the_row_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(table, "BATCH_SECONDS", 0.0)
+    monkeypatch.setattr(local, "BATCH_SECONDS", 0.0)
     row = local.local_row(1, pages=3)
     assert row.ratio > 0
     assert row.goal == "≤ 1.5x"
+
+
+def test_the_benchmark_runs_the_row_in_a_process_of_its_own() -> None:
+    row = local.row_in_process(1, pages=3)
+    assert isinstance(row, table.Row)
+    assert row.ratio > 0 and row.low <= row.ratio <= row.high
+    assert "own process" in row.note
 
 
 def test_the_baseline_signs_as_signport_does(tmp_path: Path) -> None:
