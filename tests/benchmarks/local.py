@@ -5,11 +5,13 @@ Both sides run in one process of their own, alternating (``row_in_process``: the
 collections then walk only its own objects, not what the rows before it left in the benchmark's
 process). A pair is a batch of ``BATCH_SECONDS`` per side: one flow takes 60-100 ms of CPU and, on
 the development machine, the same flow's CPU time varies by half from one run to the next on both
-sides, so a batch of two or three flows per side (the other rows' 0.2 s) measured that swing. The baseline opens the source once with pypdf, draws
-the two signers' stamps with reportlab (one overlay page per stamped page, the same fonts, texts and
-places as the local provider), merges them onto their pages and writes the executed PDF. Ours
-sends a new envelope (a new ``Document`` of the same file) to a local store opened once for the
-row, signs it as both signers and downloads EXECUTED.
+sides, so a batch of two or three flows per side (the other rows' 0.2 s) measured that swing.
+
+The baseline opens the source once with pypdf, draws the two signers' stamps with reportlab (one
+overlay page per stamped page, the same fonts, texts and places as the local provider), merges them
+onto their pages and writes the executed PDF. Ours sends a new envelope (a new ``Document`` of the
+same file) to a local store opened once for the row, signs it as both signers and downloads
+EXECUTED.
 
     .venv/bin/python -m tests.benchmarks.local [--pairs N] [--pages N] [--row-json]
 

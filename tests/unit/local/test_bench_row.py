@@ -23,7 +23,8 @@ def test_the_row_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_benchmark_runs_the_row_in_a_process_of_its_own() -> None:
     row = local.row_in_process(1, pages=3)
     assert isinstance(row, table.Row)
-    assert row.ratio > 0 and row.low <= row.ratio <= row.high
+    assert row.ratio > 0
+    assert row.low <= row.ratio <= row.high
     assert "own process" in row.note
 
 
