@@ -191,20 +191,25 @@ def parse_session(payload: Mapping[str, Any], order: Sequence[str] | None = None
         created_at=created_at(payload), completed_at=completed_at, raw=payload)
 
 
+#: A session view's documents, built all at once (``_session_documents``).
+_documents = assembly.row_assembler(Document, ("name", "id", "raw"))
+
+
 def _session_documents(value: Any) -> tuple[Document, ...]:
     """A session view's documents (§6.7 #23), a title and an id each. A session of many documents is
-    mostly these (docs/performance.md), so the loop reads them inline: ``as_list`` and ``as_str`` by hand
-    (with the two helpers, the 1,000-document parse measured 1.99 times ``json.loads`` against 1.91)."""
+    mostly these (docs/performance.md), so the loop reads them inline (``as_list`` and ``as_str`` by hand)
+    and builds them in one call: the 1,000-document parse measured 1.99 times ``json.loads`` with the
+    two helpers, 1.91-1.97 inline with one assembler call per document."""
     if not isinstance(value, list):
         return ()
-    document = assembly.document
-    out = []
+    rows: list[tuple[str, str | None, Mapping[str, Any]]] = []
+    append = rows.append
     for d in value:
         if type(d) is dict or isinstance(d, Mapping):
             title, document_id = d.get("title"), d.get("documentId")
-            out.append(document(name=title if isinstance(title, str) and title else str(title or "document.pdf"),
-                                id=document_id if isinstance(document_id, str) and document_id else None, raw=d))
-    return tuple(out)
+            append((title if isinstance(title, str) and title else str(title or "document.pdf"),
+                    document_id if isinstance(document_id, str) and document_id else None, d))
+    return _documents(rows)
 
 
 def created_at(payload: Mapping[str, Any]) -> datetime | None:

@@ -18,7 +18,7 @@ assemblers equals, attribute by attribute and type by type, the same payload par
 from __future__ import annotations
 
 import linecache
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
 import attrs
@@ -29,18 +29,23 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def assembler(cls: Callable[P, T]) -> Callable[P, T]:
-    """``cls``'s constructor, same parameters, for values already of their attributes' types."""
-    kind = cast(type[Any], cls)
+@attrs.frozen
+class _Plan:
+    """How an assembler stores each attribute: the names its code uses, and per attribute its parameter
+    (``name`` or ``name=<default>``), the expression of the value stored, and whether it is keyword-only."""
+
+    names: dict[str, Any]
+    attributes: tuple[tuple[str, str, str, bool], ...]
+
+
+def _plan(kind: type[Any]) -> _Plan:
     if getattr(kind, "__attrs_post_init__", None) is not None or getattr(kind, "__attrs_pre_init__", None) is not None:
         raise TypeError(f"{kind.__qualname__} runs code at construction; an assembler would skip it")
     names: dict[str, Any] = {"_new": object.__new__, "_cls": kind, "_NOTHING": attrs.NOTHING,
                              "_type": type, "_dict": dict}
-    positional: list[str] = []
-    keyword: list[str] = []
-    body: list[str] = []
+    attributes = []
     for a in attrs.fields(kind):
-        if not a.name.isidentifier() or a.name.startswith("_") or a.name == "self":  # names the code uses
+        if not a.name.isidentifier() or a.name.startswith("_") or a.name in ("self", "rows", "out", "append"):
             raise TypeError(f"{kind.__qualname__}.{a.name}: not an attribute name an assembler can take")
         if not a.init or a.validator is not None or a.alias != a.name:
             raise TypeError(f"{kind.__qualname__}.{a.name}: an assembler takes only plain attributes "
@@ -59,16 +64,56 @@ def assembler(cls: Callable[P, T]) -> Callable[P, T]:
         if a.name == "raw" and a.converter is not None:  # a decoded dict as it is; any other the class's way
             names["_convert_raw"] = a.converter
             value = f"raw if _type(raw) is _dict else _convert_raw({value})"
-        (keyword if a.kw_only else positional).append(parameter)
-        body.append(f"    _set_{a.name}(self, {value})")
-    signature = ", ".join(positional + (["*", *keyword] if keyword else []))
-    source = f"def assemble({signature}):\n    self = _new(_cls)\n" + "\n".join(body) + "\n    return self\n"
-    filename = f"<signport assembler {kind.__module__}.{kind.__qualname__}>"
+        attributes.append((a.name, parameter, value, a.kw_only))
+    return _Plan(names, tuple(attributes))
+
+
+def _compile(kind: type[Any], source: str, names: dict[str, Any], function: str) -> Any:
+    filename = f"<signport {function} {kind.__module__}.{kind.__qualname__}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # readable tracebacks
     exec(compile(source, filename, "exec"), names)  # noqa: S102  # attribute names only, as attrs does
-    assemble = cast(Callable[P, T], names["assemble"])
-    assemble.__qualname__ = assemble.__name__ = f"assemble_{kind.__name__}"
-    return assemble
+    built = names[function]
+    built.__qualname__ = built.__name__ = f"{function}_{kind.__name__}"
+    return built
+
+
+def assembler(cls: Callable[P, T]) -> Callable[P, T]:
+    """``cls``'s constructor, same parameters, for values already of their attributes' types."""
+    kind = cast(type[Any], cls)
+    plan = _plan(kind)
+    positional = [parameter for _, parameter, _, kw_only in plan.attributes if not kw_only]
+    keyword = [parameter for _, parameter, _, kw_only in plan.attributes if kw_only]
+    signature = ", ".join(positional + (["*", *keyword] if keyword else []))
+    body = "".join(f"    _set_{name}(self, {value})\n" for name, _, value, _ in plan.attributes)
+    source = f"def assemble({signature}):\n    self = _new(_cls)\n{body}    return self\n"
+    return cast(Callable[P, T], _compile(kind, source, dict(plan.names), "assemble"))
+
+
+def row_assembler(cls: type[T], columns: Sequence[str]) -> Callable[[Iterable[Sequence[Any]]], tuple[T, ...]]:
+    """Many instances of ``cls`` at once, one per row of values for ``columns`` (in that order); every
+    other attribute takes its default. For the parts of a payload that come by the thousand (a session's
+    documents): one call for all of them instead of one each, as ``assembler(cls)`` would build them."""
+    plan = _plan(cast(type[Any], cls))
+    known = {name: parameter for name, parameter, _, _ in plan.attributes}
+    for column in columns:
+        if column not in known:
+            raise TypeError(f"{cls.__qualname__} has no attribute {column!r}")
+    if len(set(columns)) != len(columns) or not columns:
+        raise TypeError(f"columns must name attributes of {cls.__qualname__} once each: {columns!r}")
+    defaults = []
+    for name, parameter in known.items():
+        if name in columns:
+            continue
+        if "=" not in parameter:
+            raise TypeError(f"{cls.__qualname__}.{name} has no default: it must be a column")
+        defaults.append(f"    {name} = {parameter.partition('=')[2]}\n")  # the default, as if not passed
+    body = "".join(f"        _set_{name}(self, {value})\n" for name, _, value, _ in plan.attributes)
+    source = (f"def assemble_rows(rows):\n{''.join(defaults)}    out = []\n    append = out.append\n"
+              f"    for {', '.join(columns)}, in rows:\n        self = _new(_cls)\n{body}"
+              f"        append(self)\n    return tuple(out)\n")
+    built: Callable[[Iterable[Sequence[Any]]], tuple[T, ...]] = _compile(
+        cast(type[Any], cls), source, dict(plan.names), "assemble_rows")
+    return built
 
 
 document = assembler(Document)
