@@ -120,6 +120,13 @@ def _folders() -> Iterator[tuple[Path, Path]]:
         yield ours, base
 
 
+#: Seconds of flows per side in a pair of the full-flow rows. A flow is about 20 ms, half of it
+#: creating files and waiting on the fake, and consecutive flows' times differ by a fifth or more on
+#: the development machine on both sides: with the other rows' 0.2 s (about ten flows a side), one
+#: run's median moved by as much as the gap it measures (1.03x, 1.06x and 1.10x for the same code).
+FLOW_BATCH_SECONDS = 1.0
+
+
 class Fresh:
     """A new folder per run under ``root``: each run sends a new envelope, so its documents are new
     files, as they are for an application. (Downloading over the previous run's files would time
@@ -146,7 +153,7 @@ def flow_row(vendor: Vendor, url: str, n: int) -> Row:
         script.check(script.run(raw, raw_dir))
         ours_new, raw_new = Fresh(ours_dir), Fresh(raw_dir)
         values = stats(ratios(timed(lambda: full_flow(client, env, kind, ours_new())),
-                              timed(lambda: script.run(raw, raw_new())), n))
+                              timed(lambda: script.run(raw, raw_new())), n, FLOW_BATCH_SECONDS))
     return _row(flow_name(vendor, "sync"), values, 1.10, note=_requests(script))
 
 
@@ -164,7 +171,7 @@ def async_flow_row(vendor: Vendor, url: str, n: int) -> Row:
             script.check(runner.run(script.arun(raw, raw_dir)))
             ours_new, raw_new = Fresh(ours_dir), Fresh(raw_dir)
             values = stats(ratios(atimed(runner, lambda: afull_flow(client, env, kind, ours_new())),
-                                  atimed(runner, lambda: script.arun(raw, raw_new())), n))
+                                  atimed(runner, lambda: script.arun(raw, raw_new())), n, FLOW_BATCH_SECONDS))
         finally:
             runner.run(stack.aclose())
     return _row(flow_name(vendor, "async"), values, 1.10, note=_requests(script))

@@ -71,13 +71,14 @@ def atimed(runner: asyncio.Runner, fn: Callable[[], Awaitable[object]]) -> Timed
     return lambda: runner.run(run())
 
 
-def ratios(ours: Timed, base: Timed, n: int, batch: float = BATCH_SECONDS) -> list[float]:
+def ratios(ours: Timed, base: Timed, n: int, batch: float | None = None) -> list[float]:
     """``n`` pair ratios time(ours) / time(baseline), after a warm-up call of each.
 
     A pair makes ``reps`` calls of each side, alternating (baseline first). ``reps`` is set once, from
     a timed call of each after the warm-up (unless the warm-up calls were long already): enough for the
-    faster side to add up to ``batch`` seconds.
+    faster side to add up to ``batch`` seconds (``BATCH_SECONDS`` unless given).
     """
+    batch = BATCH_SECONDS if batch is None else batch
     fastest = min(ours(), base())
     if fastest < 4 * batch:  # first calls may pay for imports and connections: time again
         fastest = min(ours(), base())
@@ -92,7 +93,7 @@ def ratios(ours: Timed, base: Timed, n: int, batch: float = BATCH_SECONDS) -> li
     return out
 
 
-def pairs(ours: Callable[[], object], base: Callable[[], object], n: int, batch: float = BATCH_SECONDS) -> Stats:
+def pairs(ours: Callable[[], object], base: Callable[[], object], n: int, batch: float | None = None) -> Stats:
     """Median, min and max of ``time(ours) / time(base)`` over ``n`` pairs of batches of ``batch`` seconds."""
     return stats(ratios(timed(ours), timed(base), n, batch))
 

@@ -22,6 +22,7 @@ from ..benchmarks.replay import ID
 @pytest.fixture(autouse=True)
 def one_call_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(table, "BATCH_SECONDS", 0.0)
+    monkeypatch.setattr(flows, "FLOW_BATCH_SECONDS", 0.0)
 
 
 @pytest.fixture(params=sorted(flows.VENDORS))
