@@ -32,35 +32,32 @@ class ResponseCookies(httpx.Cookies):
             super().extract_cookies(response)
 
 
-class HttpClient(httpx.Client):
+class _ResponseCookiesAttribute:
+    """The ``cookies`` property of both clients: set to anything httpx takes, read as ``ResponseCookies``."""
+
+    _signport_cookies: httpx.Cookies
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Cookie values to include when sending requests."""
+        return self._signport_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Cookies) -> None:
+        self._signport_cookies = ResponseCookies(cookies)
+
+
+class HttpClient(_ResponseCookiesAttribute, httpx.Client):
     """``httpx.Client`` whose ``cookies`` are ``ResponseCookies``."""
 
     def __init__(self, *, cookies: Cookies = None, **options: Any) -> None:
         super().__init__(cookies=cookies, **options)
         self.cookies = cookies  # httpx's __init__ keeps its own; they are replaced here
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Cookie values to include when sending requests."""
-        return self._signport_cookies
 
-    @cookies.setter
-    def cookies(self, cookies: Cookies) -> None:
-        self._signport_cookies = ResponseCookies(cookies)
-
-
-class AsyncHttpClient(httpx.AsyncClient):
+class AsyncHttpClient(_ResponseCookiesAttribute, httpx.AsyncClient):
     """``httpx.AsyncClient`` whose ``cookies`` are ``ResponseCookies``."""
 
     def __init__(self, *, cookies: Cookies = None, **options: Any) -> None:
         super().__init__(cookies=cookies, **options)
         self.cookies = cookies  # httpx's __init__ keeps its own; they are replaced here
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Cookie values to include when sending requests."""
-        return self._signport_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Cookies) -> None:
-        self._signport_cookies = ResponseCookies(cookies)
