@@ -31,11 +31,12 @@ T = TypeVar("T")
 
 @attrs.frozen
 class _Plan:
-    """How an assembler stores each attribute: the names its code uses, and per attribute its parameter
-    (``name`` or ``name=<default>``), the expression of the value stored, and whether it is keyword-only."""
+    """How an assembler stores each attribute: the names its code uses, and per attribute its name, the
+    expression of its default (``None``: required), the expression of the value stored, and whether it
+    is keyword-only."""
 
     names: dict[str, Any]
-    attributes: tuple[tuple[str, str, str, bool], ...]
+    attributes: tuple[tuple[str, str | None, str, bool], ...]
 
 
 def _plan(kind: type[Any]) -> _Plan:
@@ -52,19 +53,18 @@ def _plan(kind: type[Any]) -> _Plan:
                             "(in __init__ under their own name, no validator)")
         names[f"_set_{a.name}"] = getattr(kind, a.name).__set__  # the slot's own descriptor
         value = a.name
-        if a.default is attrs.NOTHING:
-            parameter = a.name
-        elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]  # attrs types Factory loosely
+        default: str | None = None  # required
+        if isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]  # attrs types Factory loosely
             names[f"_factory_{a.name}"] = a.default.factory
-            parameter = f"{a.name}=_NOTHING"
+            default = "_NOTHING"
             value = f"_factory_{a.name}() if {a.name} is _NOTHING else {a.name}"
-        else:
+        elif a.default is not attrs.NOTHING:
             names[f"_default_{a.name}"] = a.default
-            parameter = f"{a.name}=_default_{a.name}"
+            default = f"_default_{a.name}"
         if a.name == "raw" and a.converter is not None:  # a decoded dict as it is; any other the class's way
             names["_convert_raw"] = a.converter
             value = f"raw if _type(raw) is _dict else _convert_raw({value})"
-        attributes.append((a.name, parameter, value, a.kw_only))
+        attributes.append((a.name, default, value, a.kw_only))
     return _Plan(names, tuple(attributes))
 
 
@@ -81,8 +81,10 @@ def assembler(cls: Callable[P, T]) -> Callable[P, T]:
     """``cls``'s constructor, same parameters, for values already of their attributes' types."""
     kind = cast(type[Any], cls)
     plan = _plan(kind)
-    positional = [parameter for _, parameter, _, kw_only in plan.attributes if not kw_only]
-    keyword = [parameter for _, parameter, _, kw_only in plan.attributes if kw_only]
+    parameters = [(name if default is None else f"{name}={default}", kw_only)
+                  for name, default, _, kw_only in plan.attributes]
+    positional = [parameter for parameter, kw_only in parameters if not kw_only]
+    keyword = [parameter for parameter, kw_only in parameters if kw_only]
     signature = ", ".join(positional + (["*", *keyword] if keyword else []))
     body = "".join(f"    _set_{name}(self, {value})\n" for name, _, value, _ in plan.attributes)
     source = f"def assemble({signature}):\n    self = _new(_cls)\n{body}    return self\n"
@@ -94,19 +96,19 @@ def row_assembler(cls: type[T], columns: Sequence[str]) -> Callable[[Iterable[Se
     other attribute takes its default. For the parts of a payload that come by the thousand (a session's
     documents): one call for all of them instead of one each, as ``assembler(cls)`` would build them."""
     plan = _plan(cast(type[Any], cls))
-    known = {name: parameter for name, parameter, _, _ in plan.attributes}
+    known = {name: default for name, default, _, _ in plan.attributes}
     for column in columns:
         if column not in known:
             raise TypeError(f"{cls.__qualname__} has no attribute {column!r}")
     if len(set(columns)) != len(columns) or not columns:
         raise TypeError(f"columns must name attributes of {cls.__qualname__} once each: {columns!r}")
     defaults = []
-    for name, parameter in known.items():
+    for name, default in known.items():
         if name in columns:
             continue
-        if "=" not in parameter:
+        if default is None:
             raise TypeError(f"{cls.__qualname__}.{name} has no default: it must be a column")
-        defaults.append(f"    {name} = {parameter.partition('=')[2]}\n")  # the default, as if not passed
+        defaults.append(f"    {name} = {default}\n")  # the default, as if not passed
     body = "".join(f"        _set_{name}(self, {value})\n" for name, _, value, _ in plan.attributes)
     source = (f"def assemble_rows(rows):\n{''.join(defaults)}    out = []\n    append = out.append\n"
               f"    for {', '.join(columns)}, in rows:\n        self = _new(_cls)\n{body}"
