@@ -17,13 +17,12 @@ from __future__ import annotations
 import copy
 import gc
 import json
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from ..samples import VENDOR_EXAMPLES
-from .table import Row, Timed, ratios, stats
+from .table import Row, ratios, stats, timed
 
 DOCUMENTS = 1000
 #: Cost per document at DOCUMENTS within this factor of the cost at DOCUMENTS / 10.
@@ -77,16 +76,6 @@ def name(provider: str, documents: int = DOCUMENTS) -> str:
     return f"{TITLES[provider]}: parse a {documents:,}-document status: (json.loads + parse) / json.loads"
 
 
-def collected(fn: Callable[[], object]) -> Timed:
-    """One call of ``fn`` after a full garbage collection; the seconds the call took (see the module docstring)."""
-    def run() -> float:
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        return time.perf_counter() - start
-    return run
-
-
 def parsing_row(provider: str, n: int, documents: int = DOCUMENTS) -> Row:
     """The ratio at ``documents`` documents; linearity against a tenth of them (ten payloads in a row)."""
     import signport
@@ -98,10 +87,10 @@ def parsing_row(provider: str, n: int, documents: int = DOCUMENTS) -> Row:
         parse = client.provider.parse_envelope
         parsed = parse(json.loads(big))
         assert len(parsed.documents) == documents, "every document of the payload is parsed"
-        median, low, high = stats(ratios(collected(lambda: parse(json.loads(big))),
-                                         collected(lambda: json.loads(big)), n))
-        growth, _, _ = stats(ratios(collected(lambda: parse(json.loads(big))),
-                                    collected(lambda: [parse(json.loads(small)) for _ in range(10)]), n))
+        median, low, high = stats(ratios(timed(lambda: parse(json.loads(big)), gc.collect),
+                                         timed(lambda: json.loads(big), gc.collect), n))
+        growth, _, _ = stats(ratios(timed(lambda: parse(json.loads(big)), gc.collect),
+                                    timed(lambda: [parse(json.loads(small)) for _ in range(10)], gc.collect), n))
     linear = growth <= LINEAR
     return Row(name(provider, documents), median, low, high, "≤ 2x, linear", median <= 2 and linear,
                f"per document at {documents:,} vs {max(documents // 10, 1):,}: {growth:.2f}x"
